@@ -1,0 +1,94 @@
+//! Creating the UDP sockets a server listens on.
+//!
+//! Every worker thread gets its own socket per listen address, all bound to the same port
+//! with `SO_REUSEPORT`, so the kernel spreads clients over the workers (by a hash of the
+//! source address and port) with no lock and no shared queue between them.
+
+use std::net::{SocketAddr, UdpSocket};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::error::RuntimeError;
+
+/// Kernel receive buffer asked for on each socket: enough for a few thousand requests
+/// queued while a worker is busy, bounded so that a flood costs a fixed amount of memory.
+const RECV_BUFFER_BYTES: usize = 1 << 20;
+
+/// Opens a non-blocking UDP socket bound to `addr`, ready for a worker.
+///
+/// `reuse_port` lets further sockets bind the same address and port (one per worker).
+/// Kernel receive timestamps are requested; whether the kernel honoured that is returned.
+pub(crate) fn bind_udp(
+    addr: SocketAddr,
+    reuse_port: bool,
+) -> Result<(UdpSocket, bool), RuntimeError> {
+    let err = |source| RuntimeError::Bind { addr, source };
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(err)?;
+    if addr.is_ipv6() {
+        // One socket per family: `[::]` must not also take the IPv4 port (ntpd and chronyd
+        // bind the two families separately, and a config may list both).
+        socket.set_only_v6(true).map_err(err)?;
+    }
+    if reuse_port {
+        socket.set_reuse_port(true).map_err(err)?;
+    }
+    // Best effort: a smaller buffer (capped by net.core.rmem_max) still works.
+    let _ = socket.set_recv_buffer_size(RECV_BUFFER_BYTES);
+    let kernel_stamps = enable_rx_timestamps(&socket);
+    socket.set_nonblocking(true).map_err(err)?;
+    socket.bind(&addr.into()).map_err(err)?;
+    Ok((socket.into(), kernel_stamps))
+}
+
+/// Asks the kernel to stamp every received datagram with `CLOCK_REALTIME` in nanoseconds
+/// (`SO_TIMESTAMPNS`, delivered as an `SCM_TIMESTAMPNS` control message). Returns false
+/// when the kernel refuses; the worker then reads the clock itself after each receive.
+fn enable_rx_timestamps(socket: &Socket) -> bool {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: `setsockopt` reads exactly `size_of::<c_int>()` bytes from a live local
+    // integer; the descriptor belongs to `socket`, which outlives the call.
+    #[allow(unsafe_code)]
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_TIMESTAMPNS,
+            (&raw const on).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    rc == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_sockets_share_a_port_with_reuse_port() {
+        let (a, stamps) = bind_udp("127.0.0.1:0".parse().unwrap(), true).unwrap();
+        assert!(stamps, "Linux supports SO_TIMESTAMPNS");
+        let port = a.local_addr().unwrap().port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let (b, _) = bind_udp(addr, true).unwrap();
+        assert_eq!(b.local_addr().unwrap(), addr);
+    }
+
+    #[test]
+    fn without_reuse_port_a_second_bind_fails() {
+        let (a, _) = bind_udp("127.0.0.1:0".parse().unwrap(), false).unwrap();
+        let addr = a.local_addr().unwrap();
+        assert!(matches!(
+            bind_udp(addr, false),
+            Err(RuntimeError::Bind { .. })
+        ));
+    }
+
+    #[test]
+    fn ipv6_loopback_binds() {
+        let (a, _) = bind_udp("[::1]:0".parse().unwrap(), true).unwrap();
+        assert!(a.local_addr().unwrap().is_ipv6());
+    }
+}

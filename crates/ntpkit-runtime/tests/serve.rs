@@ -1,0 +1,107 @@
+//! A running server, seen from outside: several workers, both address families, clean stop.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use ntpkit_runtime::{BoundServer, Received, Service, Shared, TimestampSource};
+
+/// Answers with the worker index, the bytes received, and the generation of a shared value.
+struct Tagger {
+    worker: u8,
+    config: ntpkit_runtime::Reader<u8>,
+}
+
+impl Service for Tagger {
+    fn begin_batch(&mut self) {
+        self.config.refresh();
+    }
+
+    fn handle(&mut self, request: &Received<'_>, reply: &mut [u8]) -> Option<usize> {
+        if request.data == b"silence" {
+            return None;
+        }
+        assert_eq!(request.timestamp_source, TimestampSource::Kernel);
+        reply[0] = self.worker;
+        reply[1] = **self.config.get();
+        reply[2..2 + request.data.len()].copy_from_slice(request.data);
+        Some(2 + request.data.len())
+    }
+}
+
+fn client(addr: SocketAddr) -> UdpSocket {
+    let bind = if addr.is_ipv6() {
+        "[::1]:0"
+    } else {
+        "127.0.0.1:0"
+    };
+    let c = UdpSocket::bind(bind).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    c
+}
+
+fn ask(c: &UdpSocket, addr: SocketAddr, msg: &[u8]) -> Vec<u8> {
+    c.send_to(msg, addr).unwrap();
+    let mut buf = [0u8; 64];
+    let (n, from) = c.recv_from(&mut buf).unwrap();
+    assert_eq!(from, addr, "reply comes from the address asked");
+    buf[..n].to_vec()
+}
+
+#[test]
+fn serves_ipv4_and_ipv6_from_several_workers_and_picks_up_reloads() {
+    let bound = BoundServer::bind(
+        &["127.0.0.1:0".parse().unwrap(), "[::1]:0".parse().unwrap()],
+        3,
+    )
+    .unwrap();
+    assert!(bound.kernel_timestamps());
+    assert_eq!(bound.workers(), 3);
+    let addrs = bound.local_addrs().to_vec();
+    assert!(addrs.iter().all(|a| a.port() != 0));
+    let config = Shared::new(7u8);
+    let server = bound
+        .start(|w| Tagger {
+            worker: w as u8,
+            config: config.reader(),
+        })
+        .unwrap();
+
+    let mut workers_seen = std::collections::BTreeSet::new();
+    for addr in &addrs {
+        // Different source ports hash to different workers.
+        for _ in 0..24 {
+            let c = client(*addr);
+            let reply = ask(&c, *addr, b"abc");
+            assert_eq!(&reply[1..], &[7, b'a', b'b', b'c']);
+            workers_seen.insert(reply[0]);
+        }
+    }
+    assert!(
+        workers_seen.len() > 1,
+        "SO_REUSEPORT spread clients: {workers_seen:?}"
+    );
+
+    config.replace(8);
+    let c = client(addrs[0]);
+    assert_eq!(
+        ask(&c, addrs[0], b"x")[1],
+        8,
+        "reload seen without restarting"
+    );
+
+    c.send_to(b"silence", addrs[0]).unwrap();
+    assert_eq!(ask(&c, addrs[0], b"y")[2], b'y');
+    let counters = server.stop();
+    assert_eq!(counters.received, 2 * 24 + 3);
+    assert_eq!(counters.replied, 2 * 24 + 2);
+    assert_eq!(counters.unanswered, 1);
+}
+
+#[test]
+fn binding_an_address_twice_without_reuse_is_refused_and_bad_settings_are_errors() {
+    assert!(BoundServer::bind(&[], 1).is_err());
+    assert!(BoundServer::bind(&["127.0.0.1:0".parse().unwrap()], 0).is_err());
+    // 192.0.2.1 (TEST-NET-1) is not an address of this host: bind fails, nothing is sent.
+    let err = BoundServer::bind(&["192.0.2.1:0".parse().unwrap()], 1).unwrap_err();
+    assert!(err.to_string().contains("192.0.2.1"), "{err}");
+}
