@@ -1,0 +1,48 @@
+//! ntpd-compatible statistics files for ntpkit, sans-IO.
+//!
+//! Operators keep years of `loopstats` and `peerstats` and feed them to scripts written for
+//! ntpd; this crate writes and reads the same lines. It has the six record types of ntpd's
+//! monitoring facility ([`LoopStats`], [`PeerStats`], [`RawStats`], [`SysStats`],
+//! [`ClockStats`], [`CryptoStats`]), each with `parse` and `Display` that round-trip byte
+//! for byte. Every record starts with a [`StatTime`]: the day as a Modified Julian Day and
+//! the seconds past UTC midnight to the millisecond.
+//!
+//! The crate does no I/O: protocol crates build records as plain values, and the runtime
+//! appends [`StatRecord::write_line`] to the file that a file generation set names.
+//!
+//! ```
+//! use ntpkit_stats::{LoopStats, StatRecord, StatTime};
+//!
+//! // 2026-11-21 12:00:00.25 UTC
+//! let time = StatTime::from_unix(1_795_262_400, 250_000_000)?;
+//! let record = LoopStats::new(time, 0.000_006_019, 13.778_19, 0.000_351_733, 0.013_38, 6);
+//! assert_eq!(record.to_string(), "61365 43200.250 0.000006019 13.778 0.000351733 0.013380 6");
+//!
+//! // Lines read back exactly as they were written.
+//! let line = "50935 75440.031 0.000006019 13.778190 0.000351733 0.013380 6";
+//! assert_eq!(LoopStats::parse(line)?.to_string(), line);
+//!
+//! let mut buf = Vec::new();
+//! StatRecord::from(record).write_line(&mut buf);
+//! assert!(buf.ends_with(b" 6\n"));
+//! # Ok::<(), ntpkit_stats::StatsError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod addr;
+pub mod civil;
+mod decimal;
+mod error;
+mod fields;
+mod record;
+mod time;
+
+pub use addr::{StatAddr, StatText};
+pub use decimal::{Decimal, MAX_SCALE};
+pub use error::StatsError;
+pub use fields::MAX_LINE_LEN;
+pub use record::{
+    ClockStats, CryptoStats, LoopStats, PeerSelection, PeerStats, PeerStatus, RawHeader, RawStats,
+    RawTimestamp, StatRecord, StatsKind, SysCounters, SysStats,
+};
+pub use time::StatTime;

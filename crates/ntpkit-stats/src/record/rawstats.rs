@@ -1,0 +1,269 @@
+//! rawstats: one line per received packet, timestamps as received.
+//!
+//! The seed manual (ntpd 4.2.7) gives `MJD SECS source destination t1 t2 t3 t4`; ntpd 4.2.8
+//! appends the packet header (`leap version mode stratum poll precision root-delay(%.6f)
+//! root-dispersion(%.6f) refid`) and, when the packet carried extension fields or a legacy
+//! MAC, ` LEN: HEX`. Both shapes parse and print back as they were; timestamps are
+//! `ulfptoa(t, 9)`: unsigned NTP seconds and nine decimals.
+
+use core::fmt;
+
+use crate::addr::StatAddr;
+use crate::decimal::Decimal;
+use crate::error::StatsError;
+use crate::fields::{Fields, parse_c_int, parse_decimal_u64};
+use crate::time::StatTime;
+
+/// A 64-bit NTP timestamp (32-bit seconds, 32-bit fraction) exactly as it was on the wire,
+/// era unresolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RawTimestamp(pub u64);
+
+impl RawTimestamp {
+    fn parse(token: &str, field: &'static str) -> Result<Self, StatsError> {
+        let bad = StatsError::InvalidField { field };
+        let (secs, frac) = token.split_once('.').ok_or(bad.clone())?;
+        if frac.len() != 9 || (secs.len() > 1 && secs.starts_with('0')) {
+            return Err(bad);
+        }
+        let secs = parse_decimal_u64(secs)
+            .filter(|&s| s <= u64::from(u32::MAX))
+            .ok_or(bad.clone())?;
+        let nanos = parse_decimal_u64(frac).ok_or(bad)?;
+        // Nearest 2^-32 fraction; printing rounds back to the same nine digits because a
+        // nanosecond spans more than four fraction units.
+        let frac_bits = ((u128::from(nanos) << 32) + 500_000_000) / 1_000_000_000;
+        Ok(Self((secs << 32) + frac_bits as u64))
+    }
+}
+
+impl fmt::Display for RawTimestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0 >> 32;
+        let nanos = ((u128::from(self.0 & 0xffff_ffff) * 1_000_000_000 + (1 << 31)) >> 32) as u64;
+        // A fraction within half a nanosecond of the next second carries, as ntpd's
+        // decimal conversion does.
+        let (secs, nanos) = if nanos == 1_000_000_000 {
+            (secs + 1, 0)
+        } else {
+            (secs, nanos)
+        };
+        write!(f, "{secs}.{nanos:09}")
+    }
+}
+
+/// The header fields ntpd 4.2.8 appends to a rawstats line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RawHeader {
+    /// Leap indicator, 0..=3.
+    pub leap: u8,
+    /// Version number, 0..=7.
+    pub version: u8,
+    /// Association mode, 0..=7.
+    pub mode: u8,
+    /// Stratum.
+    pub stratum: u8,
+    /// Poll interval, log2 seconds.
+    pub poll: i8,
+    /// Precision, log2 seconds.
+    pub precision: i8,
+    /// Root delay, seconds (`%.6f`).
+    pub root_delay: Decimal,
+    /// Root dispersion, seconds (`%.6f`).
+    pub root_dispersion: Decimal,
+    /// Reference id as ntpd prints it: four ASCII characters at stratum 0 and 1, a dotted
+    /// quad above.
+    pub refid: String,
+}
+
+impl RawHeader {
+    /// ntpd's text for a reference id: the ASCII code at stratum 0/1 (NULs dropped, other
+    /// unprintable bytes as `.`), a dotted quad otherwise.
+    pub fn refid_text(refid: [u8; 4], stratum: u8) -> String {
+        if stratum > 1 {
+            return format!("{}.{}.{}.{}", refid[0], refid[1], refid[2], refid[3]);
+        }
+        let text: String = refid
+            .iter()
+            .take_while(|&&b| b != 0)
+            .map(|&b| {
+                if b.is_ascii_graphic() {
+                    char::from(b)
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        if text.is_empty() {
+            String::from(".")
+        } else {
+            text
+        }
+    }
+
+    fn parse(f: &mut Fields<'_>, leap: &str) -> Result<Self, StatsError> {
+        fn small(token: &str, field: &'static str, max: i64) -> Result<i64, StatsError> {
+            parse_c_int(token)
+                .filter(|v| (-128..=max).contains(v))
+                .ok_or(StatsError::InvalidField { field })
+        }
+        let unsigned = |token: &str, field: &'static str, max: i64| -> Result<u8, StatsError> {
+            small(token, field, max)
+                .and_then(|v| u8::try_from(v).map_err(|_| StatsError::InvalidField { field }))
+        };
+        let signed = |token: &str, field: &'static str| -> Result<i8, StatsError> {
+            small(token, field, 127).map(|v| v as i8)
+        };
+        let leap = unsigned(leap, "leap", 3)?;
+        let version = unsigned(f.next("version")?, "version", 7)?;
+        let mode = unsigned(f.next("mode")?, "mode", 7)?;
+        let stratum = unsigned(f.next("stratum")?, "stratum", 255)?;
+        let poll = signed(f.next("poll")?, "poll")?;
+        let precision = signed(f.next("precision")?, "precision")?;
+        let root_delay = Decimal::parse(f.next("root delay")?, "root delay")?;
+        let root_dispersion = Decimal::parse(f.next("root dispersion")?, "root dispersion")?;
+        let refid = f.next("refid")?;
+        if refid.len() > 16 || !refid.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(StatsError::InvalidField { field: "refid" });
+        }
+        Ok(Self {
+            leap,
+            version,
+            mode,
+            stratum,
+            poll,
+            precision,
+            root_delay,
+            root_dispersion,
+            refid: refid.to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for RawHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} {} {} {} {} {} {}",
+            self.leap,
+            self.version,
+            self.mode,
+            self.stratum,
+            self.poll,
+            self.precision,
+            self.root_delay,
+            self.root_dispersion,
+            self.refid
+        )
+    }
+}
+
+/// A rawstats record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RawStats {
+    /// When the packet was processed.
+    pub time: StatTime,
+    /// Remote (source) address, or [`StatAddr::Missing`].
+    pub source: StatAddr,
+    /// Local (destination) address, or [`StatAddr::Missing`].
+    pub destination: StatAddr,
+    /// Originate timestamp (t1).
+    pub originate: RawTimestamp,
+    /// Receive timestamp (t2).
+    pub receive: RawTimestamp,
+    /// Transmit timestamp (t3).
+    pub transmit: RawTimestamp,
+    /// Destination timestamp (t4).
+    pub destination_time: RawTimestamp,
+    /// Header fields (ntpd 4.2.8 and later), if present.
+    pub header: Option<RawHeader>,
+    /// Bytes after the 48-byte header (extension fields, MAC), if any; requires `header`.
+    pub trailer: Option<Vec<u8>>,
+}
+
+impl RawStats {
+    /// Parses one line (with or without its `\n`).
+    pub fn parse(line: &str) -> Result<Self, StatsError> {
+        let mut f = Fields::new(line)?;
+        let time = StatTime::parse_fields(f.next("day")?, f.next("seconds")?)?;
+        let source = StatAddr::parse(f.next("source")?, "source")?;
+        let destination = StatAddr::parse(f.next("destination")?, "destination")?;
+        let originate = RawTimestamp::parse(f.next("t1")?, "t1")?;
+        let receive = RawTimestamp::parse(f.next("t2")?, "t2")?;
+        let transmit = RawTimestamp::parse(f.next("t3")?, "t3")?;
+        let destination_time = RawTimestamp::parse(f.next("t4")?, "t4")?;
+        let header = match f.next_opt("leap")? {
+            None => None,
+            Some(leap) => Some(RawHeader::parse(&mut f, leap)?),
+        };
+        let trailer = match (&header, f.next_opt("trailer length")?) {
+            (_, None) => None,
+            (None, Some(_)) => return Err(StatsError::TrailingData { after: "t4" }),
+            (Some(_), Some(len)) => Some(parse_trailer(len, f.next("trailer")?)?),
+        };
+        f.finish()?;
+        Ok(Self {
+            time,
+            source,
+            destination,
+            originate,
+            receive,
+            transmit,
+            destination_time,
+            header,
+            trailer,
+        })
+    }
+}
+
+fn parse_trailer(len: &str, hex: &str) -> Result<Vec<u8>, StatsError> {
+    let bad_len = StatsError::InvalidField {
+        field: "trailer length",
+    };
+    let len = len
+        .strip_suffix(':')
+        .and_then(parse_decimal_u64)
+        .ok_or(bad_len.clone())?;
+    if len == 0 || len.checked_mul(2) != Some(hex.len() as u64) {
+        return Err(bad_len);
+    }
+    let bad = StatsError::InvalidField { field: "trailer" };
+    let nibble = |b: u8| match b {
+        b'0'..=b'9' => Ok(b - b'0'),
+        b'a'..=b'f' => Ok(b - b'a' + 10),
+        _ => Err(bad.clone()),
+    };
+    hex.as_bytes()
+        .chunks_exact(2)
+        .map(|pair| match pair {
+            [hi, lo] => Ok(nibble(*hi)? << 4 | nibble(*lo)?),
+            _ => Err(bad.clone()),
+        })
+        .collect()
+}
+
+impl fmt::Display for RawStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} {} {} {} {}",
+            self.time,
+            self.source,
+            self.destination,
+            self.originate,
+            self.receive,
+            self.transmit,
+            self.destination_time
+        )?;
+        if let Some(header) = &self.header {
+            write!(f, " {header}")?;
+            if let Some(trailer) = self.trailer.as_deref().filter(|t| !t.is_empty()) {
+                write!(f, " {}: ", trailer.len())?;
+                for byte in trailer {
+                    write!(f, "{byte:02x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
