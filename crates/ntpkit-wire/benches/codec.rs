@@ -1,0 +1,2 @@
+//! Placeholder until the codec benches land.
+fn main() {}
