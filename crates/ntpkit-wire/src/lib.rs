@@ -3,9 +3,9 @@
 //! `no_std`, no allocation, no `unsafe`. Two ways in, as in smoltcp's `wire` module:
 //!
 //! - checked zero-copy views over a buffer: [`NtpPacket`] for time packets (modes 1 to 5) and
-//!   `ControlPacket` for mode 6 control messages;
+//!   [`ControlPacket`] for mode 6 control messages;
 //! - plain values with `parse`, `emit` and `buffer_len`: [`NtpHeader`], [`NtpPacketRepr`]
-//!   (header plus classified [`Trailer`]) and `ControlMessage`.
+//!   (header plus classified [`Trailer`]) and [`ControlMessage`].
 //!
 //! Time types: [`NtpTimestamp`] (64-bit, era-aware), [`NtpShort`] (32-bit) and
 //! [`NtpDuration`] (signed differences). Every parser returns a [`WireError`] naming the rule
@@ -30,12 +30,16 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+mod control;
 mod error;
 mod header;
 mod packet;
 mod time;
 mod trailer;
 
+pub use control::{
+    CONTROL_HEADER_LEN, CONTROL_MAX_DATA_LEN, ControlMessage, ControlOpcode, ControlPacket,
+};
 pub use error::WireError;
 pub use header::{
     KissCode, LeapIndicator, Mode, NtpHeader, PollInterval, Precision, ReferenceId,
@@ -52,7 +56,7 @@ pub use trailer::{
 pub const HEADER_LEN: usize = 48;
 
 /// The mode of a packet from its first byte, without parsing anything else; for dispatching
-/// between [`NtpPacket`] (modes 1 to 5) and `ControlPacket` (mode 6).
+/// between [`NtpPacket`] (modes 1 to 5) and [`ControlPacket`] (mode 6).
 pub fn peek_mode(bytes: &[u8]) -> Result<Mode, WireError> {
     match bytes.first() {
         Some(&first) => Ok(Mode::from_bits(first)),

@@ -87,7 +87,7 @@ pub enum Mode {
     Server = 4,
     /// Mode 5, broadcast (and multicast/manycast server announcements).
     Broadcast = 5,
-    /// Mode 6, NTP control message (RFC 9327); see `ControlMessage`.
+    /// Mode 6, NTP control message (RFC 9327); see [`crate::ControlMessage`].
     Control = 6,
     /// Mode 7, reserved for private use (ntpd's ntpdc; never implemented here).
     Private = 7,
