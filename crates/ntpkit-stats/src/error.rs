@@ -56,6 +56,10 @@ pub enum StatsError {
     /// empty; ntpd refuses the same names.
     #[error("file name `{0}` is not allowed")]
     InvalidFileName(String),
+    /// The base name of a linked set is taken by something other than a regular file
+    /// (a directory, a symbolic link); it is left alone and the set is not linked.
+    #[error("`{0}` is not a regular file; not replacing it with the link")]
+    BaseNameInUse(String),
     /// No free name was found to save a file that is in the way of the link.
     #[error("no free name to save `{0}`")]
     NoFreeSaveName(String),

@@ -8,10 +8,12 @@
 //! the seconds past UTC midnight to the millisecond.
 //!
 //! The crate does no I/O: protocol crates build records as plain values, and the runtime
-//! appends [`StatRecord::write_line`] to the file that a file generation set names.
+//! appends [`StatRecord::write_line`] to the file that a file generation set
+//! ([`FileGenSet`], configured by `statsdir`/`statistics`/`filegen` through
+//! [`StatsConfig`]) names for the injected time.
 //!
 //! ```
-//! use ntpkit_stats::{LoopStats, StatRecord, StatTime};
+//! use ntpkit_stats::{Check, GenerationInput, LoopStats, StatRecord, StatTime, StatsConfig, StatsKind};
 //!
 //! // 2026-11-21 12:00:00.25 UTC
 //! let time = StatTime::from_unix(1_795_262_400, 250_000_000)?;
@@ -25,6 +27,15 @@
 //! let mut buf = Vec::new();
 //! StatRecord::from(record).write_line(&mut buf);
 //! assert!(buf.ends_with(b" 6\n"));
+//!
+//! // Which file it goes to: `filegen loopstats type day` names the file by UTC date.
+//! let mut config = StatsConfig::new();
+//! config.apply("statsdir", &["/var/log/ntpstats"])?;
+//! config.apply("statistics", &["loopstats"])?;
+//! let set = config.set(StatsKind::LoopStats);
+//! let input = GenerationInput { unix_secs: time.unix_seconds(), uptime_secs: 0, pid: 1 };
+//! let Check::Open(generation) = set.check(&input)? else { unreachable!() };
+//! assert_eq!(set.path(&generation), "/var/log/ntpstats/loopstats.20261121");
 //! # Ok::<(), ntpkit_stats::StatsError>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -34,6 +45,7 @@ pub mod civil;
 mod decimal;
 mod error;
 mod fields;
+mod filegen;
 mod record;
 mod time;
 
@@ -41,6 +53,10 @@ pub use addr::{StatAddr, StatText};
 pub use decimal::{Decimal, MAX_SCALE};
 pub use error::StatsError;
 pub use fields::MAX_LINE_LEN;
+pub use filegen::{
+    BaseName, Check, DEFAULT_STATSDIR, FileGenSet, FileGenType, Generation, GenerationInput,
+    LinkStep, StatsConfig,
+};
 pub use record::{
     ClockStats, CryptoStats, LoopStats, PeerSelection, PeerStats, PeerStatus, RawHeader, RawStats,
     RawTimestamp, StatRecord, StatsKind, SysCounters, SysStats,
