@@ -1,0 +1,153 @@
+//! Clock filter behaviour, figures from RFC 5905 section 10.
+mod common;
+use common::*;
+use ntpkit_clock::{ClockFilter, FilterSample, FilterVerdict, constants::MAXDISP};
+use ntpkit_wire::{NtpDuration, NtpTimestamp};
+
+#[test]
+fn on_wire_offset_and_delay_follow_section_8() {
+    // Server 100 ms ahead, 10 ms each way, 2 ms hold: T1 = 0, T2 = 0.01 + 0.1 = 0.110,
+    // T3 = 0.112, T4 = 0.112 - 0.1 + 0.01 = 0.022. theta = (0.110 + 0.090) / 2 = 0.1,
+    // delta = 0.022 - 0.002 = 0.020.
+    let s = |x: f64| t0() + NtpDuration::from_seconds_f64(x);
+    let sample = FilterSample::from_exchange(s(0.0), s(0.110), s(0.112), s(0.022), -20, -20);
+    assert!((sample.offset - 0.1).abs() < 1e-9, "{}", sample.offset);
+    assert!((sample.delay - 0.020).abs() < 1e-9, "{}", sample.delay);
+    // epsilon = 2^-20 + 2^-20 + 15e-6 * 0.022
+    let eps = 2.0 * 2f64.powi(-20) + 15e-6 * 0.022;
+    assert!((sample.dispersion - eps).abs() < 1e-12);
+}
+
+#[test]
+fn on_wire_is_correct_across_the_2036_era_boundary() {
+    // T1 just before the rollover, T4 just after: differences must still be small.
+    let t1 = NtpTimestamp::from_bits(0xFFFF_FFFF_0000_0000);
+    let d = |x: f64| NtpDuration::from_seconds_f64(x);
+    let sample = FilterSample::from_exchange(
+        t1,
+        t1 + d(0.5 + 0.01),
+        t1 + d(0.5 + 0.011),
+        t1 + d(0.021),
+        -20,
+        -20,
+    );
+    assert!((sample.offset - 0.5).abs() < 1e-6, "{}", sample.offset);
+    assert!((sample.delay - 0.020).abs() < 1e-6);
+}
+
+#[test]
+fn one_sample_gives_rfc_dispersion_of_seven_empty_stages() {
+    let mut f = ClockFilter::new(-20);
+    let verdict = f.add(sample(0.001, 0.02, 0.002, 0.0), at(0.0), 6, false);
+    let FilterVerdict::Updated(stats) = verdict else {
+        panic!("{verdict:?}")
+    };
+    // epsilon = 0.002/2 + 16 * (1/4 + ... + 1/256) = 0.001 + 16 * (1/2 - 1/256)
+    let expected = 0.001 + MAXDISP * (0.5 - 1.0 / 256.0);
+    assert!(
+        (stats.dispersion - expected).abs() < 1e-9,
+        "{}",
+        stats.dispersion
+    );
+    assert_eq!(stats.offset, 0.001);
+    // A single sample has no spread: jitter is the precision floor 2^-20.
+    assert_eq!(stats.jitter, 2f64.powi(-20));
+}
+
+#[test]
+fn lowest_delay_sample_wins_and_jitter_is_rms_about_it() {
+    let mut f = ClockFilter::new(-30);
+    let samples = [(0.010, 0.050), (0.002, 0.010), (0.006, 0.030)];
+    let mut last = None;
+    for (i, (offset, delay)) in samples.iter().enumerate() {
+        last = Some(f.add(
+            sample(*offset, *delay, 0.0, i as f64 * 64.0),
+            at(i as f64 * 64.0),
+            6,
+            false,
+        ));
+    }
+    let Some(FilterVerdict::Updated(stats)) = last else {
+        panic!("{last:?}")
+    };
+    assert_eq!(stats.offset, 0.002);
+    assert_eq!(stats.delay, 0.010);
+    // psi = sqrt(((0.006-0.002)^2 + (0.010-0.002)^2) / (3 - 1))
+    let psi = ((0.004f64.powi(2) + 0.008f64.powi(2)) / 2.0).sqrt();
+    assert!((stats.jitter - psi).abs() < 1e-12, "{}", stats.jitter);
+}
+
+#[test]
+fn stage_dispersion_grows_at_phi() {
+    let mut f = ClockFilter::new(-30);
+    f.add(sample(0.0, 0.01, 0.0, 0.0), at(0.0), 6, false);
+    // Second sample 1000 s later with higher delay: best is still the first, aged by
+    // 15e-6 * 1000 = 0.015 s; the second (fresh, dispersion 0) sorts second.
+    f.add(sample(0.0, 0.02, 0.0, 1000.0), at(1000.0), 6, false);
+    let stats = f.statistics().unwrap();
+    let expected = 0.015 / 2.0 + 0.0 / 4.0 + MAXDISP * (0.25 - 1.0 / 256.0);
+    assert!(
+        (stats.dispersion - expected).abs() < 1e-9,
+        "{}",
+        stats.dispersion
+    );
+}
+
+#[test]
+fn a_sample_is_never_used_twice_once_synchronised() {
+    let mut f = ClockFilter::new(-20);
+    f.add(sample(0.001, 0.010, 0.0, 0.0), at(0.0), 6, true);
+    // A worse (higher delay) sample leaves the old best in place: stale.
+    let v = f.add(sample(0.002, 0.050, 0.0, 64.0), at(64.0), 6, true);
+    assert_eq!(v, FilterVerdict::Stale);
+}
+
+#[test]
+fn popcorn_spike_is_suppressed_but_a_lasting_shift_is_accepted() {
+    let mut f = ClockFilter::new(-20);
+    for i in 0..8 {
+        let off = if i % 2 == 0 { 0.0001 } else { -0.0001 };
+        f.add(
+            sample(off, 0.010 - i as f64 * 1e-4, 0.0, i as f64 * 64.0),
+            at(i as f64 * 64.0),
+            6,
+            true,
+        );
+    }
+    // jitter ~ 1e-4; a 50 ms jump with the lowest delay within two polls is a spike.
+    let v = f.add(
+        sample(0.050, 0.001, 0.0, 8.0 * 64.0),
+        at(8.0 * 64.0),
+        6,
+        true,
+    );
+    assert_eq!(v, FilterVerdict::Spike);
+    // The same offset more than two polls (128 s) after the last used sample (448 s) is
+    // accepted.
+    let v = f.add(
+        sample(0.050, 0.0009, 0.0, 8.0 * 64.0 + 200.0),
+        at(8.0 * 64.0 + 200.0),
+        6,
+        true,
+    );
+    assert!(
+        matches!(v, FilterVerdict::Updated(s) if s.offset == 0.050),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn garbage_samples_do_not_poison_the_filter() {
+    let mut f = ClockFilter::new(-20);
+    f.add(sample(0.001, 0.010, 0.0, 0.0), at(0.0), 6, false);
+    let v = f.add(
+        sample(f64::NAN, f64::INFINITY, -1.0, 64.0),
+        at(64.0),
+        6,
+        true,
+    );
+    assert_eq!(v, FilterVerdict::Stale);
+    assert_eq!(f.statistics().unwrap().offset, 0.001);
+    f.reset();
+    assert!(f.statistics().is_none());
+}
