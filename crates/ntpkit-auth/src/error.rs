@@ -87,6 +87,12 @@ pub enum AuthError {
         /// The algorithm.
         algorithm: MacAlgorithm,
     },
+    /// The packet could not be framed (header or trailer malformed).
+    #[error("malformed packet: {0}")]
+    Malformed(#[from] ntpkit_wire::WireError),
+    /// The packet carries an authenticator this crate does not verify (MS-SNTP).
+    #[error("unsupported authenticator (MS-SNTP)")]
+    UnsupportedAuthenticator,
     /// A 4-byte trailer with key id 0 (RFC 5905 section 7.4): authenticates nothing.
     #[error("crypto-NAK (key id 0) authenticates nothing")]
     CryptoNak,

@@ -89,6 +89,24 @@ impl fmt::Display for KeyWarning {
 }
 
 impl AuthPolicy {
+    /// The policy with weak algorithms handled as `weak`.
+    pub const fn with_weak_algorithms(mut self, weak: WeakAlgorithms) -> Self {
+        self.weak_algorithms = weak;
+        self
+    }
+
+    /// The policy with the complexity check switched on or off.
+    pub const fn with_complexity_check(mut self, on: bool) -> Self {
+        self.complexity_check = on;
+        self
+    }
+
+    /// The policy with another strength threshold for [`KeyWarning::ShortKey`].
+    pub const fn with_min_key_bits(mut self, bits: u32) -> Self {
+        self.min_key_bits = bits;
+        self
+    }
+
     /// Checks a key against the policy: `Err` if it must be refused, otherwise the warnings
     /// to log.
     pub fn check_key(&self, key_id: KeyId, key: &Key) -> Result<Vec<KeyWarning>, AuthError> {

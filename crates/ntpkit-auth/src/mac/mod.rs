@@ -6,12 +6,14 @@
 //! the keyed digests).
 
 mod ct;
+mod packet;
 mod provider;
 mod rustcrypto;
 pub(crate) mod sign;
 mod verify;
 
 pub use ct::ct_eq;
+pub use packet::{append_mac, verify_packet, verify_packet_for};
 pub use provider::MacProvider;
 pub use rustcrypto::{DEFAULT_PROVIDER, RustCryptoProvider};
 pub use sign::{compute_mac, sign, sign_with};
