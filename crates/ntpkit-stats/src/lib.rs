@@ -59,6 +59,6 @@ pub use filegen::{
 };
 pub use record::{
     ClockStats, CryptoStats, LoopStats, PeerSelection, PeerStats, PeerStatus, RawHeader, RawStats,
-    RawTimestamp, StatRecord, StatsKind, SysCounters, SysStats,
+    StatRecord, StatsKind, SysCounters, SysStats,
 };
 pub use time::StatTime;

@@ -55,6 +55,16 @@ impl StatTime {
         Self::from_unix(secs, nanos)
     }
 
+    /// The time of an NTP timestamp, its era resolved against `pivot_unix_secs` (any time
+    /// known to within 68 years, e.g. the local clock) as `ntpkit-wire` resolves it.
+    pub fn from_ntp(
+        timestamp: ntpkit_wire::NtpTimestamp,
+        pivot_unix_secs: i64,
+    ) -> Result<Self, StatsError> {
+        let (secs, nanos) = timestamp.to_unix(pivot_unix_secs);
+        Self::from_unix(secs, nanos)
+    }
+
     /// Modified Julian Day.
     pub fn mjd(self) -> u32 {
         self.mjd

@@ -73,9 +73,9 @@ fn rawstats_example() {
 
     let line = "50928 2132.543 128.4.1.1 128.4.1.20 3102453281.584327000 3102453281.586228000 3102453332.540806000 3102453332.541458000";
     let record = RawStats::parse(line).unwrap();
-    assert_eq!(record.originate.0 >> 32, 3_102_453_281);
+    assert_eq!(record.originate.seconds(), 3_102_453_281);
     // 0.584327 s as a 32-bit fraction, computed independently: round(0.584327 * 2^32).
-    assert_eq!(record.originate.0 & 0xffff_ffff, 2_509_665_355);
+    assert_eq!(record.originate.fraction(), 2_509_665_355);
     assert!(record.header.is_none());
     assert_eq!(record.to_string(), line);
 }
@@ -125,4 +125,41 @@ fn any_kind_through_the_enum_with_newline() {
     let mut buf = b"previous\n".to_vec();
     record.write_line(&mut buf);
     assert_eq!(&buf[9..], line.as_bytes());
+}
+
+#[test]
+fn rawstats_from_a_received_packet() {
+    use ntpkit_stats::{StatTime, StatsKind};
+    use ntpkit_wire::{NtpHeader, NtpTimestamp};
+    // A server reply as it would arrive in 2036 after the NTP era rollover.
+    let mut reply = [0u8; 48];
+    reply[0] = 0b00_100_100; // leap 0, version 4, mode 4
+    reply[1] = 2; // stratum
+    reply[2] = 6; // poll
+    reply[3] = 0xe9; // precision -23
+    reply[4..8].copy_from_slice(&[0, 0, 0x08, 0x00]); // root delay 0.03125 s
+    reply[8..12].copy_from_slice(&[0, 1, 0x80, 0x00]); // root dispersion 1.5 s
+    reply[12..16].copy_from_slice(&[192, 0, 2, 9]);
+    reply[24..32].copy_from_slice(&[0, 0, 0, 100, 0x80, 0, 0, 0]); // origin 100.5
+    reply[32..40].copy_from_slice(&[0, 0, 0, 100, 0xc0, 0, 0, 0]); // receive 100.75
+    reply[40..48].copy_from_slice(&[0, 0, 0, 101, 0, 0, 0, 0]); // transmit 101
+    let header = NtpHeader::parse(&reply).unwrap();
+    let arrival = NtpTimestamp::from_parts(101, 1 << 30); // 101.25
+    // Era resolved against a pivot in 2036 (after the rollover): era 1.
+    let time = StatTime::from_ntp(arrival, 2_086_000_000).unwrap();
+    assert_eq!(time.to_string(), "64730 23397.250");
+    let record = ntpkit_stats::RawStats::from_packet(
+        time,
+        StatAddr::Ip("192.0.2.1".parse().unwrap()),
+        StatAddr::Ip("192.0.2.53".parse().unwrap()),
+        &header,
+        arrival,
+        &[],
+    );
+    let line = "64730 23397.250 192.0.2.1 192.0.2.53 100.500000000 100.750000000 101.000000000 101.250000000 0 4 4 2 6 -23 0.031250 1.500000 192.0.2.9";
+    assert_eq!(record.to_string(), line);
+    assert_eq!(
+        StatRecord::parse(StatsKind::RawStats, line).unwrap(),
+        StatRecord::Raw(record)
+    );
 }

@@ -11,7 +11,7 @@ use core::str::FromStr;
 
 pub use loopstats::LoopStats;
 pub use peerstats::{PeerSelection, PeerStats, PeerStatus};
-pub use rawstats::{RawHeader, RawStats, RawTimestamp};
+pub use rawstats::{RawHeader, RawStats};
 pub use sysstats::{SysCounters, SysStats};
 pub use text::{ClockStats, CryptoStats};
 

@@ -13,34 +13,33 @@ use crate::decimal::Decimal;
 use crate::error::StatsError;
 use crate::fields::{Fields, parse_c_int, parse_decimal_u64};
 use crate::time::StatTime;
+use ntpkit_wire::{NtpHeader, NtpTimestamp};
 
-/// A 64-bit NTP timestamp (32-bit seconds, 32-bit fraction) exactly as it was on the wire,
-/// era unresolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RawTimestamp(pub u64);
+/// `ulfptoa(t, 9)`: unsigned NTP seconds and nine decimals of a timestamp as received.
+struct RawTimestamp(NtpTimestamp);
 
 impl RawTimestamp {
-    fn parse(token: &str, field: &'static str) -> Result<Self, StatsError> {
+    fn parse(token: &str, field: &'static str) -> Result<NtpTimestamp, StatsError> {
         let bad = StatsError::InvalidField { field };
         let (secs, frac) = token.split_once('.').ok_or(bad.clone())?;
         if frac.len() != 9 || (secs.len() > 1 && secs.starts_with('0')) {
             return Err(bad);
         }
         let secs = parse_decimal_u64(secs)
-            .filter(|&s| s <= u64::from(u32::MAX))
+            .and_then(|s| u32::try_from(s).ok())
             .ok_or(bad.clone())?;
         let nanos = parse_decimal_u64(frac).ok_or(bad)?;
-        // Nearest 2^-32 fraction; printing rounds back to the same nine digits because a
-        // nanosecond spans more than four fraction units.
-        let frac_bits = ((u128::from(nanos) << 32) + 500_000_000) / 1_000_000_000;
-        Ok(Self((secs << 32) + frac_bits as u64))
+        // Nearest 2^-32 fraction (nanos < 10^9, so this stays below 2^32); printing rounds
+        // back to the same nine digits because a nanosecond spans more than four units.
+        let fraction = (((u128::from(nanos) << 32) + 500_000_000) / 1_000_000_000) as u32;
+        Ok(NtpTimestamp::from_parts(secs, fraction))
     }
 }
 
 impl fmt::Display for RawTimestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = self.0 >> 32;
-        let nanos = ((u128::from(self.0 & 0xffff_ffff) * 1_000_000_000 + (1 << 31)) >> 32) as u64;
+        let secs = u64::from(self.0.seconds());
+        let nanos = (u64::from(self.0.fraction()) * 1_000_000_000 + (1 << 31)) >> 32;
         // A fraction within half a nanosecond of the next second carries, as ntpd's
         // decimal conversion does.
         let (secs, nanos) = if nanos == 1_000_000_000 {
@@ -168,13 +167,13 @@ pub struct RawStats {
     /// Local (destination) address, or [`StatAddr::Missing`].
     pub destination: StatAddr,
     /// Originate timestamp (t1).
-    pub originate: RawTimestamp,
+    pub originate: NtpTimestamp,
     /// Receive timestamp (t2).
-    pub receive: RawTimestamp,
+    pub receive: NtpTimestamp,
     /// Transmit timestamp (t3).
-    pub transmit: RawTimestamp,
+    pub transmit: NtpTimestamp,
     /// Destination timestamp (t4).
-    pub destination_time: RawTimestamp,
+    pub destination_time: NtpTimestamp,
     /// Header fields (ntpd 4.2.8 and later), if present.
     pub header: Option<RawHeader>,
     /// Bytes after the 48-byte header (extension fields, MAC), if any; requires `header`.
@@ -182,6 +181,39 @@ pub struct RawStats {
 }
 
 impl RawStats {
+    /// The record of a received packet: its header as parsed by `ntpkit-wire`, the
+    /// destination (arrival) timestamp, and the bytes after the 48-byte header.
+    pub fn from_packet(
+        time: StatTime,
+        source: StatAddr,
+        destination: StatAddr,
+        header: &NtpHeader,
+        destination_time: NtpTimestamp,
+        trailer: &[u8],
+    ) -> Self {
+        Self {
+            time,
+            source,
+            destination,
+            originate: header.origin_timestamp,
+            receive: header.receive_timestamp,
+            transmit: header.transmit_timestamp,
+            destination_time,
+            header: Some(RawHeader {
+                leap: header.leap.to_bits(),
+                version: header.version.to_bits(),
+                mode: header.mode.to_bits(),
+                stratum: header.stratum.0,
+                poll: header.poll.0,
+                precision: header.precision.0,
+                root_delay: Decimal::from_f64(header.root_delay.to_seconds_f64(), 6),
+                root_dispersion: Decimal::from_f64(header.root_dispersion.to_seconds_f64(), 6),
+                refid: RawHeader::refid_text(header.reference_id.0, header.stratum.0),
+            }),
+            trailer: (!trailer.is_empty()).then(|| trailer.to_vec()),
+        }
+    }
+
     /// Parses one line (with or without its `\n`).
     pub fn parse(line: &str) -> Result<Self, StatsError> {
         let mut f = Fields::new(line)?;
@@ -250,10 +282,10 @@ impl fmt::Display for RawStats {
             self.time,
             self.source,
             self.destination,
-            self.originate,
-            self.receive,
-            self.transmit,
-            self.destination_time
+            RawTimestamp(self.originate),
+            RawTimestamp(self.receive),
+            RawTimestamp(self.transmit),
+            RawTimestamp(self.destination_time)
         )?;
         if let Some(header) = &self.header {
             write!(f, " {header}")?;
