@@ -141,3 +141,13 @@ fn smear_is_a_raised_cosine_ending_at_the_leap() {
     let slope = (s.offset(43_200.0 - 0.5, true) - s.offset(43_200.0 + 0.5, true)).abs();
     assert!((slope - std::f64::consts::PI / (2.0 * 86_400.0)).abs() < 1e-9);
 }
+
+#[test]
+fn vote_scheduled_leap_fires_at_month_end() {
+    let mut leap = LeapControl::new(LeapMode::Step);
+    let t = 3_692_217_600u64;
+    leap.record_votes(3, 0, 3);
+    assert_eq!(leap.tick(ts(t - 3 * 3600)), None);
+    assert_eq!(leap.pending().map(|p| p.at), Some(t));
+    assert_eq!(leap.tick(ts(t)), Some(LeapAction::Step(-1.0)));
+}

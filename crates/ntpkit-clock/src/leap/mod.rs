@@ -187,7 +187,8 @@ impl LeapControl {
                 source: LeapSource::File,
             });
         let from_votes = self.vote.map(|insert| PendingLeap {
-            at: end_of_month(secs),
+            // The midnight itself still belongs to the leap day.
+            at: end_of_month(secs.saturating_sub(1)),
             insert,
             source: LeapSource::Sources,
         });

@@ -1,0 +1,120 @@
+//! Runs the standard scenarios and writes docs/clock-scenarios.md and docs/clock-offset.svg.
+//!
+//! `cargo run -p ntpkit-sim --example scenarios --release`
+
+use std::fmt::Write as _;
+
+use ntpkit_sim::{Report, Scenario, Simulation, library};
+
+fn run(s: Scenario) -> Report {
+    Simulation::new(s).expect("valid options").run()
+}
+
+fn main() {
+    let seed = 1;
+    let rows: Vec<(&str, Report)> = vec![
+        (
+            "LAN, 3 good servers, cold start (main)",
+            run(library::lan(seed)),
+        ),
+        (
+            "WAN, 3 good servers (20 ms, 5 ms jitter, 1 % loss)",
+            run(library::wan(seed)),
+        ),
+        (
+            "LAN, 5 servers of which 2 falsetickers",
+            run(library::falsetickers(seed)),
+        ),
+        ("LAN, all servers gone 6h..7h", run(library::outage(seed))),
+        (
+            "LAN, start 127 ms off (slew)",
+            run(library::start_offset(seed, 0.127)),
+        ),
+        (
+            "LAN, start 129 ms off (step)",
+            run(library::start_offset(seed, 0.129)),
+        ),
+        (
+            "LAN, leap second inserted 2016-12-31",
+            run(library::leap(seed)),
+        ),
+    ];
+    let mut md = String::new();
+    md.push_str("# Clock discipline scenarios (ntpkit-sim)\n\n");
+    md.push_str(
+        "Regenerate with `cargo run -p ntpkit-sim --example scenarios --release` (seed 1).\n",
+    );
+    md.push_str(
+        "Client oscillator: 50 ms off, 20 PPM fast, random-walk wander 1e-10/sqrt(s); RFC 5905\n",
+    );
+    md.push_str(
+        "filter/selection/PLL-FLL with ntpd defaults (poll 64..1024 s, iburst). Offsets are\n",
+    );
+    md.push_str(
+        "clock minus true UTC, sampled every second after the settle time (6 h; 5 h for the\n",
+    );
+    md.push_str("outage run, 1 h for the 2 h start runs).\n\n");
+    md.push_str(
+        "| scenario | RMS offset | max offset | freq error at end | within 1 ms after | steps |\n",
+    );
+    md.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    for (name, r) in &rows {
+        let t1 = r
+            .time_to_1ms
+            .map_or("never".to_string(), |t| format!("{:.0} s", t));
+        let _ = writeln!(
+            md,
+            "| {name} | {:.1} us | {:.1} us | {:.3} PPM | {t1} | {} |",
+            r.rms_offset * 1e6,
+            r.max_offset * 1e6,
+            r.frequency_error * 1e6,
+            r.steps.len()
+        );
+    }
+    md.push_str("\n![offset vs time, main scenario](clock-offset.svg)\n");
+    std::fs::create_dir_all("docs").expect("docs dir");
+    std::fs::write("docs/clock-scenarios.md", &md).expect("write table");
+    std::fs::write("docs/clock-offset.svg", svg(&rows[0].1.trace)).expect("write plot");
+    print!("{md}");
+}
+
+/// Offset (ms, symmetric log-ish clipped linear scale) against time (h) as a polyline.
+fn svg(trace: &[(f64, f64)]) -> String {
+    let (w, h, m) = (800.0, 400.0, 50.0);
+    let t_max = trace.last().map_or(1.0, |p| p.0).max(1.0);
+    let y_max = 2.0; // ms; the cold start (50 ms) is clipped, the steady state is visible
+    let x = |t: f64| m + (w - 2.0 * m) * t / t_max;
+    let y = |o: f64| h / 2.0 - (h / 2.0 - m) * (o * 1e3).clamp(-y_max, y_max) / y_max;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"{m}\" y=\"20\">ntpkit-sim: clock minus UTC, 3 LAN servers, cold start 50 ms / 20 PPM (clipped at +-{y_max} ms)</text>"
+    );
+    for tick in [-2.0, -1.0, 0.0, 1.0, 2.0] {
+        let yy = y(tick / 1e3);
+        let _ = writeln!(
+            s,
+            "<line x1=\"{m}\" x2=\"{}\" y1=\"{yy}\" y2=\"{yy}\" stroke=\"#ddd\"/><text x=\"5\" y=\"{}\">{tick} ms</text>",
+            w - m,
+            yy + 4.0
+        );
+    }
+    let hours = (t_max / 3600.0).ceil() as u32;
+    for hh in (0..=hours).step_by(4) {
+        let xx = x(f64::from(hh) * 3600.0);
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\">{hh} h</text>",
+            xx - 8.0,
+            h - 15.0
+        );
+    }
+    s.push_str("<polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1\" points=\"");
+    for (t, o) in trace {
+        let _ = write!(s, "{:.1},{:.1} ", x(*t), y(*o));
+    }
+    s.push_str("\"/>\n</svg>\n");
+    s
+}

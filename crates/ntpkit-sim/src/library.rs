@@ -1,0 +1,76 @@
+//! The standard scenarios the proofs and the figures table use, in one place so the tests
+//! and `examples/scenarios.rs` cannot drift apart.
+
+use crate::clock::ClockModel;
+use crate::network::{PathModel, ServerSpec};
+use crate::scenario::Scenario;
+
+/// Oscillator of the client in every standard scenario: 50 ms off at start, 20 PPM fast
+/// (a typical uncompensated crystal), random-walk wander 1e-10 s/s per sqrt(s) (about
+/// 0.03 PPM over a day, a temperature-stable room).
+pub fn typical_oscillator() -> ClockModel {
+    ClockModel {
+        initial_offset: 0.050,
+        frequency_error: 20e-6,
+        wander: 1e-10,
+    }
+}
+
+/// Main scenario: three good servers on a quiet LAN, one day from a cold start.
+pub fn lan(seed: u64) -> Scenario {
+    let mut s = Scenario::new(seed, vec![ServerSpec::good(PathModel::lan()); 3]);
+    s.clock = typical_oscillator();
+    s.settle = 6.0 * 3600.0;
+    s
+}
+
+/// Three good servers over a jittery WAN (20 ms, 5 ms exponential jitter, 1 % loss).
+pub fn wan(seed: u64) -> Scenario {
+    let mut s = Scenario::new(seed, vec![ServerSpec::good(PathModel::wan()); 3]);
+    s.clock = typical_oscillator();
+    s.settle = 6.0 * 3600.0;
+    s
+}
+
+/// Five LAN servers, two of them falsetickers (+2 s and -3 s).
+pub fn falsetickers(seed: u64) -> Scenario {
+    let mut servers = vec![ServerSpec::good(PathModel::lan()); 3];
+    servers.push(ServerSpec::falseticker(PathModel::lan(), 2.0));
+    servers.push(ServerSpec::falseticker(PathModel::lan(), -3.0));
+    let mut s = Scenario::new(seed, servers);
+    s.clock = typical_oscillator();
+    s.settle = 6.0 * 3600.0;
+    s
+}
+
+/// All servers vanish (path outage) for one hour, six hours in.
+pub fn outage(seed: u64) -> Scenario {
+    let mut path = PathModel::lan();
+    path.outages.push((6.0 * 3600.0, 7.0 * 3600.0));
+    let mut s = Scenario::new(seed, vec![ServerSpec::good(path); 3]);
+    s.clock = typical_oscillator();
+    s.duration = 12.0 * 3600.0;
+    s.settle = 5.0 * 3600.0;
+    s
+}
+
+/// LAN start with a given initial offset (step/slew/panic thresholds), two hours.
+pub fn start_offset(seed: u64, initial_offset: f64) -> Scenario {
+    let mut s = lan(seed);
+    s.clock.initial_offset = initial_offset;
+    s.duration = 2.0 * 3600.0;
+    s.settle = 3600.0;
+    s
+}
+
+/// A leap second inserted at the end of 2016-12-31, announced by three good servers; the
+/// run starts 2016-12-30 18:00 UTC and lasts a day.
+pub fn leap(seed: u64) -> Scenario {
+    let mut s = lan(seed);
+    let leap_ntp = 3_692_217_600u64; // 2017-01-01 00:00:00 UTC
+    s.start_ntp = leap_ntp - 30 * 3600;
+    s.leap_insert_at = Some(30.0 * 3600.0);
+    s.duration = 36.0 * 3600.0;
+    s.settle = 6.0 * 3600.0;
+    s
+}

@@ -1,0 +1,118 @@
+//! A scenario: one simulated client (running the `ntpkit-clock` system process through its
+//! public API) against a set of simulated servers, and the figures it produced.
+
+use ntpkit_clock::leap::LeapTable;
+use ntpkit_clock::{ClockOptions, DisciplineOutcome};
+
+use crate::clock::ClockModel;
+use crate::network::ServerSpec;
+
+/// Everything that defines a run; the same scenario and seed always give the same result.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Seed of the run's random numbers.
+    pub seed: u64,
+    /// True seconds to simulate.
+    pub duration: f64,
+    /// NTP seconds (era 0) of true time zero.
+    pub start_ntp: u64,
+    /// The client's oscillator.
+    pub clock: ClockModel,
+    /// The servers the client is configured with.
+    pub servers: Vec<ServerSpec>,
+    /// Clock options of the client.
+    pub options: ClockOptions,
+    /// Frequency restored from a drift file (s/s), if any.
+    pub restored_frequency: Option<f64>,
+    /// True time at which UTC inserts a leap second, if any (must be a UTC midnight).
+    pub leap_insert_at: Option<f64>,
+    /// Leap file the client loads, if any.
+    pub leap_file: Option<LeapTable>,
+    /// Offsets are summarised (RMS, max) from this true time on.
+    pub settle: f64,
+    /// Interval (true seconds) between trace points.
+    pub trace_every: f64,
+    /// Poll in bursts of eight at start (`iburst`).
+    pub iburst: bool,
+}
+
+impl Scenario {
+    /// A scenario with the given servers and defaults elsewhere: 2025-01-01 start, one day,
+    /// ntpd default options, iburst.
+    pub fn new(seed: u64, servers: Vec<ServerSpec>) -> Self {
+        Self {
+            seed,
+            duration: 86_400.0,
+            start_ntp: 3_944_678_400, // 2025-01-01 00:00:00 UTC
+            clock: ClockModel::default(),
+            servers,
+            options: ClockOptions::default(),
+            restored_frequency: None,
+            leap_insert_at: None,
+            leap_file: None,
+            settle: 0.0,
+            trace_every: 16.0,
+            iburst: true,
+        }
+    }
+}
+
+/// What happened to one server's association.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerTally {
+    /// Selection rounds in which this server was the system peer.
+    pub system_peer: u64,
+    /// Rounds in which it survived clustering.
+    pub survivor: u64,
+    /// Rounds in which it was rejected as a falseticker.
+    pub falseticker: u64,
+    /// Replies received.
+    pub replies: u64,
+}
+
+/// Figures of one run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// (true time, clock minus UTC) every `trace_every` seconds.
+    pub trace: Vec<(f64, f64)>,
+    /// RMS of clock minus UTC over [settle, end], seconds (sampled every second).
+    pub rms_offset: f64,
+    /// Largest |clock minus UTC| over [settle, end], seconds.
+    pub max_offset: f64,
+    /// |clock minus UTC| at the end, seconds.
+    pub final_offset: f64,
+    /// Clock rate error (oscillator plus correction) at the end, s/s.
+    pub frequency_error: f64,
+    /// True time after which |offset| stayed below 1 ms to the end (None: never did).
+    pub time_to_1ms: Option<f64>,
+    /// Every step: (true time, seconds).
+    pub steps: Vec<(f64, f64)>,
+    /// Whether the discipline refused an offset beyond the panic threshold.
+    pub panicked: bool,
+    /// Offsets the discipline refused (panic), in order.
+    pub panic_offsets: Vec<f64>,
+    /// Per-server tallies, in scenario order.
+    pub servers: Vec<ServerTally>,
+    /// Discipline outcomes counted: (ignored, slewed, stepped).
+    pub outcomes: (u64, u64, u64),
+    /// Whether the client's system variables said "synchronised" at the end.
+    pub synchronized_at_end: bool,
+    /// Events processed (for speed figures).
+    pub events: u64,
+}
+
+impl Report {
+    /// Counts one discipline outcome.
+    pub(crate) fn count(&mut self, outcome: DisciplineOutcome) {
+        match outcome {
+            DisciplineOutcome::Ignored => self.outcomes.0 += 1,
+            DisciplineOutcome::Slewed => self.outcomes.1 += 1,
+            DisciplineOutcome::Stepped { .. } => self.outcomes.2 += 1,
+            DisciplineOutcome::Panic { offset } => {
+                self.panicked = true;
+                self.panic_offsets.push(offset);
+            }
+            _ => {}
+        }
+    }
+}
