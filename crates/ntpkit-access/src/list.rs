@@ -274,8 +274,8 @@ impl RestrictList {
             }
             groups
         };
-        self.v4 = IntervalTable::build(&groups(Family::V4));
-        self.v6 = IntervalTable::build(&groups(Family::V6));
+        self.v4 = IntervalTable::build(&groups(Family::V4), 32);
+        self.v6 = IntervalTable::build(&groups(Family::V6), 128);
         self.effective = effective;
     }
 }

@@ -421,3 +421,64 @@ proptest! {
         }
     }
 }
+
+/// A large list (the directory then has 2^16 buckets) against the linear model.
+#[test]
+fn ten_thousand_entries_agree_with_the_linear_walk() {
+    let mut state = 0x1234_5678_9abc_def0u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut entries = Vec::new();
+    for i in 0..10_000 {
+        let r = next();
+        let network = if i % 5 == 0 {
+            let addr = Ipv6Addr::from((u128::from(next()) << 64) | u128::from(r));
+            IpNet::new(IpAddr::V6(addr), (r % 129) as u8)
+                .unwrap()
+                .trunc()
+        } else {
+            IpNet::new(IpAddr::V4(Ipv4Addr::from(r as u32)), (r >> 40) as u8 % 33)
+                .unwrap()
+                .trunc()
+        };
+        let mut entry = RestrictEntry::new(
+            network,
+            RestrictFlags::from_iter([RestrictFlag::ALL[(r >> 50) as usize % 11]]),
+        );
+        entry.ntpport = r % 7 == 0;
+        entries.push(entry);
+    }
+    let list = RestrictList::from_entries(entries.clone());
+    for _ in 0..500 {
+        let r = next();
+        // Half the probes inside an entry's network.
+        let addr = match (
+            r % 2,
+            entries
+                .get((r >> 8) as usize % entries.len())
+                .map(|e| e.network),
+        ) {
+            (0, Some(RestrictNetwork::Net(net))) => match net {
+                IpNet::V4(n) => IpAddr::V4(Ipv4Addr::from(
+                    u32::from(n.network()) | (next() as u32 & !u32::from(n.netmask())),
+                )),
+                IpNet::V6(n) => IpAddr::V6(Ipv6Addr::from(
+                    u128::from(n.network()) | (u128::from(next()) & !u128::from(n.netmask())),
+                )),
+            },
+            _ if r % 3 == 0 => IpAddr::V6(Ipv6Addr::from(u128::from(next()) << 64 | u128::from(r))),
+            _ => IpAddr::V4(Ipv4Addr::from(r as u32)),
+        };
+        for port in [123, 50_000] {
+            assert_eq!(
+                list.lookup(addr, port),
+                list.lookup_linear(addr, port),
+                "{addr}:{port}"
+            );
+        }
+    }
+}
