@@ -42,6 +42,28 @@ impl UnixTime {
     }
 }
 
+/// Measures the precision of the realtime clock as ntpd does: the smallest nonzero step
+/// between two successive reads, as a power of two (RFC 5905's `precision`, log2 seconds).
+pub fn clock_precision() -> i8 {
+    let mut smallest = u64::MAX;
+    let mut last = UnixTime::now();
+    for _ in 0..256 {
+        let t = UnixTime::now();
+        let step = (t.secs - last.secs) as i128 * 1_000_000_000 + i128::from(t.nanos)
+            - i128::from(last.nanos);
+        if step > 0 {
+            smallest = smallest.min(u64::try_from(step).unwrap_or(u64::MAX));
+        }
+        last = t;
+    }
+    if smallest == u64::MAX {
+        return 0;
+    }
+    // log2(ns * 1e-9) rounded up: the clock is no finer than this.
+    let log2_ns = 64 - i32::try_from(smallest.saturating_sub(1).leading_zeros()).unwrap_or(64);
+    i8::try_from(log2_ns - 30).unwrap_or(0).clamp(-30, 0)
+}
+
 /// Where a datagram's receive timestamp came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimestampSource {
@@ -54,6 +76,13 @@ pub enum TimestampSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn precision_of_a_nanosecond_clock_is_fine_but_not_absurd() {
+        // Linux's vDSO clock reads step by tens of nanoseconds: 2^-26 s = 15 ns .. 2^-15 = 30 us.
+        let p = clock_precision();
+        assert!((-30..=-10).contains(&p), "precision {p}");
+    }
 
     #[test]
     fn now_is_after_2020_and_nanos_in_range() {

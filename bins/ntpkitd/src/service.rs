@@ -1,0 +1,122 @@
+//! The glue between the runtime and the protocol crates: one `NtpService` per worker.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use ntpkit_access::{AccessPolicy, Ingress, Request as AccessRequest};
+use ntpkit_assoc::{Request, Responder, ResponderCounters, ResponderOutcome};
+use ntpkit_runtime::{Reader, Received, Service, UnixTime};
+use ntpkit_wire::NtpTimestamp;
+
+use crate::setup::Setup;
+
+/// State shared by all workers besides the configuration: the access policy (its rate
+/// limiter must see every packet of a source, whichever worker the kernel picked) and the
+/// responder counters gathered when workers stop.
+#[derive(Debug)]
+pub(crate) struct SharedState {
+    pub(crate) policy: Mutex<AccessPolicy>,
+    pub(crate) totals: Mutex<ResponderCounters>,
+    /// The epoch of the monotonic time the access policy runs on.
+    pub(crate) start: Instant,
+}
+
+/// One worker's service.
+pub(crate) struct NtpService {
+    setup: Reader<Setup>,
+    shared: Arc<SharedState>,
+    responder: Responder,
+    /// Monotonic time of the current batch (one clock read per batch, not per packet).
+    batch_now: Duration,
+}
+
+impl NtpService {
+    pub(crate) fn new(setup: Reader<Setup>, shared: Arc<SharedState>) -> Self {
+        let responder = Responder::new(setup.get().responder);
+        Self {
+            setup,
+            shared,
+            responder,
+            batch_now: Duration::ZERO,
+        }
+    }
+}
+
+pub(crate) fn ntp_time(t: UnixTime) -> NtpTimestamp {
+    NtpTimestamp::from_unix(t.secs, t.nanos)
+}
+
+/// Which kind of interface a datagram came in on. A socket bound to a loopback address
+/// only receives loopback traffic. On a wildcard socket we cannot tell without
+/// `IP_PKTINFO`; Linux itself drops loopback-sourced packets arriving from outside
+/// ("martian source"), so a loopback source there is taken as genuine.
+fn ingress(local: SocketAddr, source: SocketAddr) -> Ingress {
+    let local_ip = local.ip();
+    if local_ip.is_loopback() || (local_ip.is_unspecified() && is_loopback(source.ip())) {
+        Ingress::Loopback
+    } else {
+        Ingress::Network
+    }
+}
+
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+impl Service for NtpService {
+    fn begin_batch(&mut self) {
+        if self.setup.refresh() {
+            self.responder = Responder::new(self.setup.get().responder);
+        }
+        self.batch_now = self.shared.start.elapsed();
+    }
+
+    fn handle(&mut self, rx: &Received<'_>, reply: &mut [u8]) -> Option<usize> {
+        let setup = self.setup.get();
+        let now = self.batch_now;
+        let policy = &self.shared.policy;
+        let ingress = ingress(rx.local, rx.source);
+        let outcome = self.responder.respond(
+            &Request::new(rx.data, rx.source, ntp_time(rx.timestamp)),
+            &setup.state,
+            &setup.keys,
+            |request, inspection| {
+                let asked = AccessRequest::new(
+                    request.source.ip(),
+                    request.source.port(),
+                    inspection.kind,
+                    ingress,
+                )
+                .with_auth(inspection.auth)
+                .with_version(inspection.version.to_bits());
+                policy
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .decide(now, &asked)
+            },
+            reply,
+            || ntp_time(UnixTime::now()),
+        );
+        match outcome {
+            ResponderOutcome::Reply(r) => Some(r.len),
+            ResponderOutcome::NoReply(_) => None,
+        }
+    }
+}
+
+impl Drop for NtpService {
+    fn drop(&mut self) {
+        let mine = self.responder.take_counters();
+        *self
+            .shared
+            .totals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) += mine;
+    }
+}
