@@ -240,8 +240,12 @@ fn failed_mac_gets_a_crypto_nak_with_no_valid_mac() {
     let untrusted = signed_request(4);
     let mut unknown = signed_request(1);
     unknown[48..52].copy_from_slice(&9u32.to_be_bytes());
-    for req in [tampered, untrusted, unknown] {
-        let r = run(&req, Decision::Serve);
+    for (req, decision) in [
+        (tampered, Decision::Serve),
+        (untrusted, Decision::Drop(DropReason::AuthFailed)),
+        (unknown, Decision::Drop(DropReason::AuthFailed)),
+    ] {
+        let r = run(&req, decision);
         let ResponderOutcome::Reply(reply) = r.outcome else {
             panic!("{:?}", r.outcome)
         };
@@ -266,6 +270,25 @@ fn failed_mac_can_be_answered_with_silence() {
         ResponderOutcome::NoReply(NoReplyReason::AuthFailed)
     );
     assert_eq!(responder.counters().auth_failed_silent, 1);
+    let r = run_with(
+        &mut responder,
+        &req,
+        &local_state(),
+        Decision::Drop(DropReason::AuthFailed),
+    );
+    assert_eq!(
+        r.outcome,
+        ResponderOutcome::NoReply(NoReplyReason::Access(DropReason::AuthFailed))
+    );
+    // Other refusals are honoured even for a failed MAC.
+    let r = run(&req, Decision::Drop(DropReason::Ignored));
+    assert_eq!(
+        r.outcome,
+        ResponderOutcome::NoReply(NoReplyReason::Access(DropReason::Ignored))
+    );
+    // A CRYP kiss, when the policy asks for one, is unsigned.
+    let r = run(&req, Decision::Kiss(KissCode::Cryp));
+    assert_eq!((r.reply.len(), &r.reply[12..16]), (48, b"CRYP".as_slice()));
 }
 
 #[test]

@@ -14,11 +14,12 @@ pub use state::{ReferenceTime, ServerState};
 
 use core::net::SocketAddr;
 
-use ntpkit_access::{AuthStatus, Decision};
+use ntpkit_access::{AuthStatus, Decision, DropReason};
 use ntpkit_auth::KeyStore;
 use ntpkit_wire::NtpTimestamp;
 
-/// What to send when a request's MAC fails.
+/// What to send when a request's MAC fails (whether the access policy said serve, or
+/// refused it for that reason alone: `Decision::Drop(DropReason::AuthFailed)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum FailedMacReply {
@@ -152,6 +153,14 @@ impl Responder {
             Err(reason) => return ResponderOutcome::NoReply(reason),
         };
         let written = match decide(request, &inspection) {
+            // An access policy refuses a failed MAC itself (ntpkit-access drops it, or kisses
+            // CRYP where KoD is on); the reply to it is this responder's documented choice.
+            Decision::Drop(DropReason::AuthFailed)
+                if inspection.auth == AuthStatus::Failed
+                    && self.config.failed_mac == FailedMacReply::CryptoNak =>
+            {
+                reply::time(request, &inspection, state, keys, out, transmit_clock)
+            }
             Decision::Drop(reason) => {
                 return ResponderOutcome::NoReply(NoReplyReason::Access(reason));
             }
