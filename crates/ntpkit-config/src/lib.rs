@@ -102,7 +102,7 @@ pub use options::{IncludeLoader, Included, ParseOptions, Parsed};
 pub use ntpkit_access::{
     DiscardConfig, MruConfig, RestrictEntry, RestrictFlag, RestrictFlags, RestrictNetwork,
 };
-pub use ntpkit_auth::{KeyId, KeyIdSet};
+pub use ntpkit_auth::{AuthPolicy, KeyId, KeyIdSet, MacAlgorithm, WeakAlgorithms};
 
 /// Parses one ntp.conf text. `includefile` lines are errors here (there is no loader); use
 /// [`parse_config_with_includes`] to follow them.

@@ -134,6 +134,8 @@ fn long_lines_line_counts_and_total_size_are_bounded() {
         max_lines: 100,
         ..ParseOptions::default()
     };
+    // Exactly the limit, final newline included, is fine.
+    assert!(parse_config("t", &"# comment\n".repeat(100), &options).is_ok());
     let many = "# comment\n".repeat(150);
     let d = parse_config("t", &many, &options)
         .unwrap_err()
@@ -306,4 +308,18 @@ fn later_lines_override_and_merge_as_ntpd_does() {
     let d = c.discard.unwrap();
     assert_eq!((d.average, d.minimum), (3, 4));
     assert_eq!(c.stats.enabled.len(), 2);
+}
+
+#[test]
+fn router_key_switches_become_the_auth_policy() {
+    let c = parse_config("t", "disable weakcrypto\nenable keycheck\n", &strict())
+        .unwrap()
+        .config;
+    let policy = c.auth_policy();
+    assert!(!policy.allows(ntpkit_auth::MacAlgorithm::Md5));
+    assert!(!policy.allows(ntpkit_auth::MacAlgorithm::Sha1));
+    assert!(policy.allows(ntpkit_auth::MacAlgorithm::HmacSha256));
+    assert!(policy.complexity_check);
+    let default = NtpConfig::default().auth_policy();
+    assert!(default.allows(ntpkit_auth::MacAlgorithm::Md5) && !default.complexity_check);
 }

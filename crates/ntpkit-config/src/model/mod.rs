@@ -13,6 +13,8 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use ntpkit_auth::{AuthPolicy, WeakAlgorithms};
+
 use crate::{DiscardConfig, KeyId, KeyIdSet, MruConfig};
 use association::{Association, LocalClock};
 use interface::InterfaceRule;
@@ -102,4 +104,19 @@ pub struct NtpConfig {
     pub log_file: Option<ConfigText>,
     /// `broadcastdelay seconds`: assumed one-way delay to broadcast servers.
     pub broadcast_delay: Option<f64>,
+}
+
+impl NtpConfig {
+    /// The key policy the router spellings ask for: `disable weakcrypto` refuses MD5 and SHA-1
+    /// keys (otherwise they are accepted with a warning, as ntpd does), `enable keycheck` turns
+    /// on the key complexity check.
+    pub fn auth_policy(&self) -> AuthPolicy {
+        let weak = match self.flags.weakcrypto {
+            Some(false) => WeakAlgorithms::Refuse,
+            _ => WeakAlgorithms::AllowWithWarning,
+        };
+        AuthPolicy::default()
+            .with_weak_algorithms(weak)
+            .with_complexity_check(self.flags.keycheck == Some(true))
+    }
 }

@@ -56,7 +56,7 @@ fn mode_of(word: &str) -> AssociationMode {
 }
 
 /// Reads `[-4|-6] address` (ntp.conf(5): the qualifier forces DNS resolution to one family).
-pub(super) fn host(c: &mut Cursor<'_, '_>, what: &str) -> LineResult<(Host, Token<'static>)> {
+pub(super) fn host(c: &mut Cursor<'_, '_>, what: &str) -> LineResult<(Host, u32)> {
     let command = c.command;
     let first = c.value(command, what)?;
     let (family, token) = match first.text {
@@ -64,11 +64,7 @@ pub(super) fn host(c: &mut Cursor<'_, '_>, what: &str) -> LineResult<(Host, Toke
         "-6" if !first.quoted => (Some(AddressFamily::Ipv6), c.value("-6", what)?),
         _ => (None, first),
     };
-    let position = Token {
-        text: "",
-        column: token.column,
-        quoted: false,
-    };
+    let position = token.column;
     if let Ok(ip) = token.text.parse::<IpAddr>() {
         if let Some(f) = family
             && !f.matches(&ip)
@@ -121,32 +117,31 @@ pub(super) fn association(
     let (host, at) = host(c, "an address or host name")?;
     if let Some((t, u)) = refclock_parts(&host) {
         if mode != AssociationMode::Server || t != 1 {
-            return Err(refused_refclock(at.column, t, u));
+            return Err(refused_refclock(at, t, u));
         }
         let unit = LocalClockUnit::new(i64::from(u)).ok_or_else(|| {
             Problem::new(
                 DiagnosticKind::Range,
-                at.column,
+                at,
                 format!("local clock unit {u} is out of range"),
             )
             .expected("127.127.1.0 to 127.127.1.3")
         })?;
-        return local_clock(cx, unit, at.column, c);
+        return local_clock(cx, unit, at, c);
     }
     match mode {
         AssociationMode::Broadcast if !matches!(host.address, HostAddress::Ip(_)) => {
             return Err(Problem::syntax(
-                at.column,
+                at,
                 "`broadcast` needs a numeric broadcast or multicast address",
             )
             .expected("a local broadcast address or a multicast group such as 224.0.1.1"));
         }
         AssociationMode::ManycastClient if !is_multicast(&host) => {
-            return Err(Problem::syntax(
-                at.column,
-                "`manycastclient` needs a multicast group address",
-            )
-            .expected("a multicast address such as 239.1.1.1 or ff05::101"));
+            return Err(
+                Problem::syntax(at, "`manycastclient` needs a multicast group address")
+                    .expected("a multicast address such as 239.1.1.1 or ff05::101"),
+            );
         }
         _ => {}
     }

@@ -115,13 +115,13 @@ impl<'o> Parser<'o> {
         self.include_stack.push(name.to_owned());
         let mut tokens: Vec<Token<'_>> = Vec::new();
         let mut line_no: u32 = 0;
-        for raw in text.split('\n') {
+        // `lines` drops the empty piece after a final newline and a `\r` before each `\n`.
+        for line in text.lines() {
             if self.stopped {
                 break;
             }
             line_no = line_no.saturating_add(1);
             self.lines_read = self.lines_read.saturating_add(1);
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
             if self.lines_read > self.options.max_lines {
                 let p = Problem::new(DiagnosticKind::Limit, 1, "too many lines")
                     .expected(format!("at most {} lines in all", self.options.max_lines));
