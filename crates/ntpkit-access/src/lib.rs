@@ -125,6 +125,7 @@ mod mru;
 mod policy;
 mod rng;
 mod session;
+mod slab;
 mod table;
 
 pub use acl::{AclLevel, AclRule};

@@ -12,11 +12,12 @@ use std::net::{IpAddr, Ipv6Addr};
 use crate::MruConfig;
 use crate::hash::{SipKey, address_hash};
 use crate::rng::Rng;
+use crate::slab::Slab;
 
 const NIL: u32 = u32::MAX;
 
 /// One tracked source. 64 bytes.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Slot {
     /// The source as an IPv6 address (IPv4 as `::ffff:a.b.c.d`).
     addr: u128,
@@ -36,8 +37,8 @@ pub(crate) struct Slot {
 }
 
 /// Bytes per tracked source, as an upper bound: the slot plus up to four index cells (the
-/// index is a power of two at least twice the maximum depth).
-pub(crate) const BYTES_PER_ENTRY: usize = core::mem::size_of::<Slot>() + 4 * 4;
+/// index is a power of two at least twice the maximum depth) plus slack for chunk pointers.
+pub(crate) const BYTES_PER_ENTRY: usize = core::mem::size_of::<Slot>() + 4 * 4 + 1;
 
 /// One source in the MRU list, as `ntpq mrulist` shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,14 +70,13 @@ pub(crate) enum Touch {
 /// The most-recently-used list of sources (ntpd's monitor/MRU list).
 #[derive(Clone, Debug)]
 pub struct MruList {
-    slots: Vec<Slot>,
+    slots: Slab<Slot>,
     index: Box<[u32]>,
     head: u32,
     tail: u32,
     max: u32,
     mindepth: u32,
     maxage: u64,
-    increment: u32,
     key: SipKey,
 }
 
@@ -103,14 +103,13 @@ impl MruList {
         let index_len = (max as usize * 2).next_power_of_two().max(2);
         let mut seeder = Rng::new(seed ^ 0x6d72_755f_6861_7368);
         MruList {
-            slots: Vec::with_capacity(config.initial_entries() as usize),
+            slots: Slab::new(max, config.increment_entries(), config.initial_entries()),
             index: vec![NIL; index_len].into_boxed_slice(),
             head: NIL,
             tail: NIL,
             max,
             mindepth: config.mindepth,
             maxage: u64::from(config.maxage).saturating_mul(1_000_000_000),
-            increment: config.increment_entries(),
             key: SipKey {
                 k0: seeder.next_u64(),
                 k1: seeder.next_u64(),
@@ -120,12 +119,12 @@ impl MruList {
 
     /// Number of tracked sources.
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.slots.len() as usize
     }
 
     /// Whether no source is tracked.
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.slots.len() == 0
     }
 
     /// The most sources the list will ever track.
@@ -135,21 +134,19 @@ impl MruList {
 
     /// Heap bytes in use now: slots allocated so far plus the (preallocated) index.
     pub fn heap_bytes(&self) -> usize {
-        self.slots.capacity() * core::mem::size_of::<Slot>()
-            + self.index.len() * core::mem::size_of::<u32>()
+        self.slots.heap_bytes() + self.index.len() * core::mem::size_of::<u32>()
     }
 
     /// The most heap bytes the list can ever use with its configuration.
     pub fn max_heap_bytes(&self) -> usize {
-        self.max as usize * core::mem::size_of::<Slot>()
-            + self.index.len() * core::mem::size_of::<u32>()
+        self.slots.max_heap_bytes() + self.index.len() * core::mem::size_of::<u32>()
     }
 
     /// The entries, most recent first.
     pub fn iter(&self) -> impl Iterator<Item = MruEntry> + '_ {
         let mut cursor = self.head;
         core::iter::from_fn(move || {
-            let slot = self.slots.get(cursor as usize)?;
+            let slot = self.slots.get(cursor)?;
             cursor = slot.next;
             Some(MruEntry {
                 address: key_address(slot.addr),
@@ -164,7 +161,7 @@ impl MruList {
     /// The entry for one source, if tracked.
     pub fn get(&self, address: IpAddr) -> Option<MruEntry> {
         let key = address_key(address);
-        let slot = self.slots.get(self.find(key)? as usize)?;
+        let slot = self.slots.get(self.find(key)?)?;
         Some(MruEntry {
             address: key_address(slot.addr),
             port: slot.port,
@@ -175,7 +172,7 @@ impl MruList {
     }
 
     pub(crate) fn slot_mut(&mut self, index: u32) -> Option<&mut Slot> {
-        self.slots.get_mut(index as usize)
+        self.slots.get_mut(index)
     }
 
     /// Finds or records `address` at time `now` and makes it the most recent entry. The
@@ -192,15 +189,15 @@ impl MruList {
         if let Some(index) = self.find(key) {
             self.unlink(index);
             self.link_head(index);
-            if let Some(slot) = self.slots.get_mut(index as usize) {
+            if let Some(slot) = self.slots.get_mut(index) {
                 slot.port = port;
             }
             return Touch::Existing(index);
         }
-        let len = self.slots.len() as u32;
+        let len = self.slots.len();
         let oldest_age = self
             .slots
-            .get(self.tail as usize)
+            .get(self.tail)
             .map_or(0, |slot| now.saturating_sub(slot.last));
         // ntpd's rules: below mindepth always grow; otherwise recycle an entry idle longer
         // than maxage; otherwise grow up to the maximum; once full, recycle the oldest with
@@ -237,27 +234,19 @@ impl MruList {
     }
 
     fn grow(&mut self, key: u128, now: u64, port: u16) -> Option<u32> {
-        let len = self.slots.len() as u32;
-        if len >= self.max {
-            return None;
-        }
-        if self.slots.len() == self.slots.capacity() {
-            // mru incalloc/incmem: grow in steps, never past the maximum.
-            let step = self.increment.min(self.max - len) as usize;
-            self.slots.reserve_exact(step);
-        }
-        self.slots.push(Self::fresh(key, now, port));
-        self.index_insert(key, len);
-        self.link_head(len);
-        Some(len)
+        // mru incalloc/incmem: the slab grows a chunk at a time, never past the maximum.
+        let index = self.slots.push(Self::fresh(key, now, port))?;
+        self.index_insert(key, index);
+        self.link_head(index);
+        Some(index)
     }
 
     fn recycle_tail(&mut self, key: u128, now: u64, port: u16) -> Option<u32> {
         let index = self.tail;
-        let old_key = self.slots.get(index as usize)?.addr;
+        let old_key = self.slots.get(index)?.addr;
         self.index_remove(old_key);
         self.unlink(index);
-        *self.slots.get_mut(index as usize)? = Self::fresh(key, now, port);
+        *self.slots.get_mut(index)? = Self::fresh(key, now, port);
         self.index_insert(key, index);
         self.link_head(index);
         Some(index)
@@ -279,11 +268,7 @@ impl MruList {
             if cell == NIL {
                 return None;
             }
-            if self
-                .slots
-                .get(cell as usize)
-                .is_some_and(|slot| slot.addr == key)
-            {
+            if self.slots.get(cell).is_some_and(|slot| slot.addr == key) {
                 return Some(cell);
             }
             position = (position + 1) & mask;
@@ -310,7 +295,7 @@ impl MruList {
         loop {
             match self.index.get(position) {
                 Some(&NIL) | None => return,
-                Some(&cell) if self.slots.get(cell as usize).is_some_and(|s| s.addr == key) => {
+                Some(&cell) if self.slots.get(cell).is_some_and(|s| s.addr == key) => {
                     break;
                 }
                 Some(_) => position = (position + 1) & mask,
@@ -323,10 +308,7 @@ impl MruList {
                 Some(&NIL) | None => break,
                 Some(&cell) => cell,
             };
-            let home = self
-                .slots
-                .get(cell as usize)
-                .map_or(probe, |s| self.home(s.addr));
+            let home = self.slots.get(cell).map_or(probe, |s| self.home(s.addr));
             // Move the cell back into the hole unless its home lies cyclically in (hole, probe].
             let distance_to_probe = probe.wrapping_sub(home) & mask;
             let distance_to_hole = hole.wrapping_sub(home) & mask;
@@ -344,19 +326,19 @@ impl MruList {
     }
 
     fn unlink(&mut self, index: u32) {
-        let Some(slot) = self.slots.get(index as usize) else {
+        let Some(slot) = self.slots.get(index) else {
             return;
         };
         let (prev, next) = (slot.prev, slot.next);
-        match self.slots.get_mut(prev as usize) {
+        match self.slots.get_mut(prev) {
             Some(p) => p.next = next,
             None => self.head = next,
         }
-        match self.slots.get_mut(next as usize) {
+        match self.slots.get_mut(next) {
             Some(n) => n.prev = prev,
             None => self.tail = prev,
         }
-        if let Some(slot) = self.slots.get_mut(index as usize) {
+        if let Some(slot) = self.slots.get_mut(index) {
             slot.prev = NIL;
             slot.next = NIL;
         }
@@ -364,11 +346,11 @@ impl MruList {
 
     fn link_head(&mut self, index: u32) {
         let old_head = self.head;
-        if let Some(slot) = self.slots.get_mut(index as usize) {
+        if let Some(slot) = self.slots.get_mut(index) {
             slot.prev = NIL;
             slot.next = old_head;
         }
-        match self.slots.get_mut(old_head as usize) {
+        match self.slots.get_mut(old_head) {
             Some(h) => h.prev = index,
             None => self.tail = index,
         }
