@@ -10,7 +10,7 @@
 //! - the reply copies the request's version (1 to 4) and poll; origin = the request's
 //!   transmit timestamp, receive = the receive timestamp, transmit read as late as possible;
 //! - a request signed with a trusted key gets a reply signed with the same key; a request
-//!   whose MAC fails gets a crypto-NAK by default ([`FailedMacReply`]), never time that
+//!   whose MAC fails gets nothing by default, or a crypto-NAK ([`FailedMacReply`]), never time that
 //!   looks authenticated;
 //! - kisses follow the access decision (leap 3, stratum 0, code as reference id);
 //! - a reply is never larger than its request (no amplification, CVE-2013-5211);

@@ -234,7 +234,7 @@ fn authenticated_requests_get_replies_signed_with_the_same_key() {
 }
 
 #[test]
-fn failed_mac_gets_a_crypto_nak_with_no_valid_mac() {
+fn failed_mac_gets_nothing_by_default_or_a_crypto_nak_with_no_valid_mac() {
     let mut tampered = signed_request(1);
     tampered[2] = 7; // poll changed after signing
     let untrusted = signed_request(4);
@@ -245,7 +245,17 @@ fn failed_mac_gets_a_crypto_nak_with_no_valid_mac() {
         (untrusted, Decision::Drop(DropReason::AuthFailed)),
         (unknown, Decision::Drop(DropReason::AuthFailed)),
     ] {
-        let r = run(&req, decision);
+        assert_eq!(
+            run(&req, decision).outcome,
+            ResponderOutcome::NoReply(match decision {
+                Decision::Drop(reason) => NoReplyReason::Access(reason),
+                _ => NoReplyReason::AuthFailed,
+            }),
+            "silence by default"
+        );
+        let mut config = ResponderConfig::default();
+        config.failed_mac = FailedMacReply::CryptoNak;
+        let r = run_with(&mut Responder::new(config), &req, &local_state(), decision);
         let ResponderOutcome::Reply(reply) = r.outcome else {
             panic!("{:?}", r.outcome)
         };

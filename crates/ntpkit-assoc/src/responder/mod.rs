@@ -20,16 +20,21 @@ use ntpkit_wire::NtpTimestamp;
 
 /// What to send when a request's MAC fails (whether the access policy said serve, or
 /// refused it for that reason alone: `Decision::Drop(DropReason::AuthFailed)`).
+///
+/// The default is silence: a badly signed request, possibly from a spoofed source, costs
+/// us nothing to send, and the access policy can still answer a CRYP kiss where KoD is on.
+/// NTPsec's ntpdig 1.2.2 also crashes (`AttributeError` in `read_append`) on any reply whose
+/// MAC fails to verify, crypto-NAKs included. `CryptoNak` is ntpd's behaviour, for
+/// operators who want clients to learn that their key was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum FailedMacReply {
     /// A time reply followed by a crypto-NAK (a 4-byte zero key id, RFC 5905 section 7.3),
-    /// as ntpd does: the client learns its key was refused (ntpdig and chronyd then refuse
-    /// the reply, which is unauthenticated). Never larger than the request, which carried a
-    /// MAC of at least 16 bytes, so it cannot amplify.
-    #[default]
+    /// as ntpd does. It carries no valid MAC, so it authenticates nothing, and it is never
+    /// larger than the request, which carried a MAC of at least 16 bytes.
     CryptoNak,
-    /// No reply at all.
+    /// No reply at all (the default).
+    #[default]
     Silent,
 }
 
@@ -37,7 +42,7 @@ pub enum FailedMacReply {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ResponderConfig {
-    /// What to send when a request's MAC fails (default: a crypto-NAK).
+    /// What to send when a request's MAC fails (default: nothing).
     pub failed_mac: FailedMacReply,
 }
 

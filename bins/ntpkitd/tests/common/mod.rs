@@ -1,0 +1,232 @@
+//! Test harness: a real ntpkitd process, temporary directories, network namespaces for the
+//! port-123-only NTPsec tools, and the peers' command lines. Every process and namespace is
+//! removed on drop. Nothing sleeps: readiness is the daemon's "listening on" log line.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A directory under the system temp dir, removed on drop (world-writable: chronyd drops
+/// root to its own user and must write its logs there).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let p = std::env::temp_dir().join(unique("ntpkitd-test"));
+        std::fs::create_dir_all(&p).unwrap();
+        Command::new("chmod").arg("777").arg(&p).status().unwrap();
+        Self(p)
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Fails the test with the install hint when a peer program is missing.
+pub fn require(program: &str) {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .unwrap();
+    assert!(
+        found.status.success(),
+        "{program} is not installed: run `bash .ci/install-peers`"
+    );
+}
+
+/// A network namespace with its loopback up, deleted on drop.
+pub struct Netns(pub String);
+
+impl Netns {
+    pub fn new() -> Self {
+        require("ip");
+        let name = unique("ntpkit");
+        run_ok(Command::new("ip").args(["netns", "add", &name]));
+        let ns = Self(name);
+        run_ok(Command::new("ip").args(["-n", &ns.0, "link", "set", "lo", "up"]));
+        ns
+    }
+
+    /// `program args` inside the namespace.
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.0, program]);
+        c
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        // Processes in the namespace are the tests' own daemons, killed by their own drop.
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+pub fn run_ok(c: &mut Command) -> Output {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{c:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A peer command that can never set the clock: CAP_SYS_TIME dropped from every set.
+pub fn without_sys_time(mut c: Command) -> Command {
+    let mut wrapped = Command::new("setpriv");
+    wrapped.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"]);
+    wrapped.arg(c.get_program());
+    wrapped.args(c.get_args());
+    if let Some(dir) = c.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    let _ = &mut c;
+    wrapped
+}
+
+/// A running ntpkitd, killed (SIGKILL as a last resort) on drop.
+pub struct Daemon {
+    pub child: Child,
+    pub addrs: Vec<SocketAddr>,
+    lines: Receiver<String>,
+    pub log: Vec<String>,
+}
+
+pub fn ntpkitd() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ntpkitd"))
+}
+
+impl Daemon {
+    /// Starts `ntpkitd -n -c CONFIG ARGS` (optionally inside `netns`) and waits for one
+    /// "listening on" line per `--listen` in `args`.
+    pub fn start(config: &Path, args: &[&str], netns: Option<&Netns>) -> Self {
+        let mut c = match netns {
+            Some(ns) => ns.command(env!("CARGO_BIN_EXE_ntpkitd")),
+            None => ntpkitd(),
+        };
+        c.arg("-n").arg("-c").arg(config).args(args);
+        c.env("NTPKITD_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let want = args.iter().filter(|a| **a == "--listen").count().max(1);
+        let mut d = Self {
+            child,
+            addrs: Vec::new(),
+            lines,
+            log: Vec::new(),
+        };
+        while d.addrs.len() < want {
+            let line = d
+                .next_line(Duration::from_secs(20))
+                .unwrap_or_else(|| panic!("ntpkitd not ready: {:?}", d.log));
+            if let Some(addr) = line.split("listening on ").nth(1) {
+                d.addrs.push(addr.trim().parse().unwrap());
+            }
+        }
+        d
+    }
+
+    /// The next log line, waiting at most `timeout` for it.
+    pub fn next_line(&mut self, timeout: Duration) -> Option<String> {
+        match self.lines.recv_timeout(timeout) {
+            Ok(line) => {
+                self.log.push(line.clone());
+                Some(line)
+            }
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// Waits (up to 20 s) for a log line containing `needle`.
+    pub fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.next_line(left) {
+                Some(line) if line.contains(needle) => return line,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        panic!("no log line with {needle:?}: {:?}", self.log)
+    }
+
+    pub fn signal(&self, signal: &str) {
+        run_ok(Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]));
+    }
+
+    /// SIGTERM, then the exit status (waiting at most 20 s).
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Drain the rest of the log for the caller's assertions.
+                while self.next_line(Duration::from_millis(0)).is_some() {}
+                return status;
+            }
+            assert!(Instant::now() < deadline, "ntpkitd did not stop on SIGTERM");
+            // Waiting on a process exit has no readiness line; poll the status.
+            let _ = self.next_line(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A minimal NTP client request (version 4, mode 3) with transmit timestamp `t1`.
+pub fn client_request(t1: u64) -> [u8; 48] {
+    let mut b = [0u8; 48];
+    b[0] = 0x23;
+    b[40..48].copy_from_slice(&t1.to_be_bytes());
+    b
+}
+
+/// The local reference config used by most tests.
+pub fn local_reference_conf(stratum: u8, extra: &str) -> String {
+    format!("server 127.127.1.0\nfudge 127.127.1.0 stratum {stratum}\n{extra}\n")
+}

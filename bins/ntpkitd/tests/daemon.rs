@@ -1,0 +1,174 @@
+//! ntpkitd as an operator meets it: --check, reload on SIGHUP, clean stop, pid file,
+//! IPv4 and IPv6 listening, privilege drop, refused -q.
+
+mod common;
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use common::{Daemon, TempDir, client_request, local_reference_conf, ntpkitd};
+
+/// One request from a fresh socket; returns the reply bytes.
+fn query(addr: SocketAddr) -> Vec<u8> {
+    let bind = if addr.is_ipv6() {
+        "[::1]:0"
+    } else {
+        "127.0.0.1:0"
+    };
+    let s = UdpSocket::bind(bind).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.send_to(&client_request(0xE8A1_0000_0000_0001), addr)
+        .unwrap();
+    let mut buf = [0u8; 128];
+    let (n, _) = s.recv_from(&mut buf).unwrap();
+    buf[..n].to_vec()
+}
+
+#[test]
+fn check_prints_every_error_and_fails_without_touching_anything() {
+    let dir = TempDir::new();
+    let conf = dir.write(
+        "ntp.conf",
+        "server 127.127.1.0\nfudge 127.127.1.0 stratum 99\nbogus-command 1\nrestrict default nosuchflag\n",
+    );
+    let out = ntpkitd()
+        .args(["--check", "-p"])
+        .arg(dir.0.join("x.pid"))
+        .arg("-c")
+        .arg(&conf)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    for line in [":2:", ":3:", ":4:"] {
+        assert!(text.contains(line), "an error for line {line}: {text}");
+    }
+    assert!(!dir.0.join("x.pid").exists(), "--check creates no file");
+}
+
+#[test]
+fn check_warns_but_passes_on_names_missing_drift_dir_and_expired_leap_file() {
+    let dir = TempDir::new();
+    let leap = dir.write("leap-seconds.list", "#@ 3000000000\n2272060800 10\n"); // expired in 1995
+    let conf = dir.write(
+        "ntp.conf",
+        &local_reference_conf(
+            3,
+            &format!(
+                "restrict host.invalid nomodify\ndriftfile /nonexistent-ntpkit-dir/ntp.drift\nleapfile {}\n",
+                leap.display()
+            ),
+        ),
+    );
+    let out = ntpkitd()
+        .arg("--check")
+        .arg("-c")
+        .arg(&conf)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("host.invalid"), "{text}");
+    assert!(text.contains("/nonexistent-ntpkit-dir"), "{text}");
+    assert!(text.contains("expired"), "{text}");
+    assert!(text.contains("stratum 3"), "{text}");
+}
+
+#[test]
+fn check_reports_a_broken_key_file() {
+    let dir = TempDir::new();
+    dir.write("ntp.keys", "1 MD5 ok-secret-123\n2 NOSUCHALG abc\n");
+    let conf = dir.write(
+        "ntp.conf",
+        &local_reference_conf(
+            3,
+            &format!("keys {}/ntp.keys\ntrustedkey 1", dir.0.display()),
+        ),
+    );
+    let out = ntpkitd()
+        .arg("--check")
+        .arg("-c")
+        .arg(&conf)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("ntp.keys"), "{text}");
+    assert!(
+        !text.contains("ok-secret-123"),
+        "never a key in the output: {text}"
+    );
+}
+
+#[test]
+fn sighup_reloads_and_a_bad_config_keeps_the_old_one() {
+    let dir = TempDir::new();
+    let conf = dir.write("ntp.conf", &local_reference_conf(4, ""));
+    let mut daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:0"], None);
+    let addr = daemon.addrs[0];
+    assert_eq!(query(addr)[1], 4);
+
+    dir.write("ntp.conf", &local_reference_conf(6, ""));
+    daemon.signal("HUP");
+    daemon.wait_for("configuration reloaded");
+    assert_eq!(query(addr)[1], 6, "new stratum served without a restart");
+
+    dir.write(
+        "ntp.conf",
+        "server 127.127.1.0\nfudge 127.127.1.0 stratum 7\nnot-a-command\n",
+    );
+    daemon.signal("HUP");
+    daemon.wait_for("keeping the previous configuration");
+    assert_eq!(query(addr)[1], 6, "old configuration kept");
+    assert!(daemon.stop().success());
+}
+
+#[test]
+fn serves_ipv4_and_ipv6_writes_and_removes_the_pid_file() {
+    let dir = TempDir::new();
+    let conf = dir.write("ntp.conf", &local_reference_conf(2, ""));
+    let pid = dir.0.join("ntpkitd.pid");
+    let daemon = Daemon::start(
+        &conf,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--listen",
+            "[::1]:0",
+            "-p",
+            pid.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        std::fs::read_to_string(&pid).unwrap().trim(),
+        daemon.child.id().to_string()
+    );
+    for addr in daemon.addrs.clone() {
+        let reply = query(addr);
+        assert_eq!((reply.len(), reply[0] & 7, reply[1]), (48, 4, 2), "{addr}");
+    }
+    assert!(daemon.stop().success());
+    assert!(!pid.exists(), "pid file removed at a clean stop");
+}
+
+#[test]
+fn drops_privileges_after_binding() {
+    let dir = TempDir::new();
+    let conf = dir.write("ntp.conf", &local_reference_conf(3, ""));
+    let daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:0", "-u", "nobody"], None);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", daemon.child.id())).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(
+        uid_line.split_whitespace().skip(1).all(|u| u == "65534"),
+        "{uid_line}"
+    );
+    assert_eq!(query(daemon.addrs[0])[1], 3, "still serving");
+}
+
+#[test]
+fn quit_mode_is_refused_clearly() {
+    let out = ntpkitd().args(["-q", "-c", "/dev/null"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not set the clock"));
+}
