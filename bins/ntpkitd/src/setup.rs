@@ -338,6 +338,7 @@ fn server_state(
 }
 
 fn listen_addresses(config: &NtpConfig, problems: &mut Problems) -> (Vec<SocketAddr>, bool) {
+    let port = config.port.map_or(NTP_PORT, |p| p.get());
     let mut out = Vec::new();
     for rule in config
         .interfaces
@@ -346,14 +347,14 @@ fn listen_addresses(config: &NtpConfig, problems: &mut Problems) -> (Vec<SocketA
     {
         match &rule.matches {
             InterfaceMatch::Network(net) if net.prefix_len() == net.max_prefix_len() => {
-                out.push(SocketAddr::new(net.addr(), NTP_PORT));
+                out.push(SocketAddr::new(net.addr(), port));
             }
             InterfaceMatch::All | InterfaceMatch::Wildcard => {
-                out.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), NTP_PORT));
-                out.push(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), NTP_PORT));
+                out.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port));
+                out.push(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port));
             }
-            InterfaceMatch::Ipv4 => out.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), NTP_PORT)),
-            InterfaceMatch::Ipv6 => out.push(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), NTP_PORT)),
+            InterfaceMatch::Ipv4 => out.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)),
+            InterfaceMatch::Ipv6 => out.push(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port)),
             other => problems.warnings.push(format!(
                 "warning: interface listen {other}: only addresses, all, ipv4, ipv6 and wildcard are supported yet; ignored"
             )),
@@ -362,8 +363,8 @@ fn listen_addresses(config: &NtpConfig, problems: &mut Problems) -> (Vec<SocketA
     out.dedup();
     if out.is_empty() {
         let default = vec![
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), NTP_PORT),
-            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), NTP_PORT),
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
         ];
         return (default, true);
     }

@@ -172,3 +172,33 @@ fn quit_mode_is_refused_clearly() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not set the clock"));
 }
+
+/// The README's first command: `ntpkitd -n -c bins/ntpkitd/examples/local-server.conf`
+/// serves on 127.0.0.1:12300 and [::1]:12300 as a stratum 3 local reference.
+#[test]
+fn the_example_config_serves_on_a_local_unprivileged_port() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/local-server.conf");
+    let check = ntpkitd()
+        .arg("--check")
+        .arg("-c")
+        .arg(&example)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let mut daemon = Daemon::start(&example, &[], None);
+    assert_eq!(daemon.addrs[0], "127.0.0.1:12300".parse().unwrap());
+    daemon.wait_for("listening on [::1]:12300");
+    for addr in ["127.0.0.1:12300", "[::1]:12300"] {
+        let reply = query(addr.parse().unwrap());
+        assert_eq!(
+            (reply[0] >> 6, reply[1], &reply[12..16]),
+            (0, 3, b"LOCL".as_slice()),
+            "{addr}"
+        );
+    }
+}

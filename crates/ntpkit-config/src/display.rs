@@ -140,6 +140,9 @@ fn system(c: &NtpConfig, f: &mut Formatter<'_>) -> fmt::Result {
     if let Some(d) = c.broadcast_delay {
         writeln!(f, "broadcastdelay {d}")?;
     }
+    if let Some(p) = c.port {
+        writeln!(f, "port {}", p.get())?;
+    }
     Ok(())
 }
 

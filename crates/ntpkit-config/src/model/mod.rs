@@ -104,6 +104,9 @@ pub struct NtpConfig {
     pub log_file: Option<ConfigText>,
     /// `broadcastdelay seconds`: assumed one-way delay to broadcast servers.
     pub broadcast_delay: Option<f64>,
+    /// `port N` (ntpkit extension, like chrony's `port`): the UDP port the daemon serves on
+    /// instead of 123.
+    pub port: Option<bounded::PortNumber>,
 }
 
 impl NtpConfig {

@@ -1,6 +1,7 @@
 //! The parse driver: lines, bounds, `includefile`, and dispatch to one module per command
 //! family.
 
+mod listen_port;
 mod association;
 mod cursor;
 mod keys;
@@ -255,6 +256,7 @@ fn dispatch(
         "tos" => system::tos(cx, c),
         "enable" | "disable" => system::flags(cx, command, c),
         "interface" | "nic" => misc::interface(cx, c),
+        "port" => listen_port::listen_port(cx, c),
         "driftfile" | "leapfile" | "logfile" | "broadcastdelay" => {
             misc::file_command(cx, command, c)
         }
