@@ -24,55 +24,80 @@ pub(crate) struct LexError {
     pub(crate) expected: &'static str,
 }
 
+/// Whether the character starting at byte `i` is a control character (Unicode category Cc:
+/// U+0000..U+001F, U+007F, and U+0080..U+009F, which UTF-8 encodes as 0xC2 0x80..0x9F).
+fn control_at(bytes: &[u8], i: usize) -> bool {
+    match bytes.get(i) {
+        Some(&b) if b < 0x20 || b == 0x7f => true,
+        Some(0xc2) => bytes.get(i + 1).is_some_and(|b| (0x80..=0x9f).contains(b)),
+        _ => false,
+    }
+}
+
+/// Whether byte `b` starts a character (is not a UTF-8 continuation byte); columns count
+/// characters.
+fn starts_char(b: u8) -> bool {
+    b & 0xc0 != 0x80
+}
+
 /// Splits `line` (without its terminator) into `out`, which is cleared first.
+///
+/// Works on bytes (the delimiters are ASCII, so a split never falls inside a UTF-8 sequence)
+/// and counts a column per character.
 pub(crate) fn tokenize<'a>(line: &'a str, out: &mut Vec<Token<'a>>) -> Result<(), LexError> {
     out.clear();
-    let mut chars = line.char_indices().peekable();
+    let bytes = line.as_bytes();
+    let control = |column| LexError {
+        column,
+        message: "control character in the line",
+        expected: "printable text, blanks or tabs",
+    };
+    let mut i = 0;
     let mut column: u32 = 0;
-    while let Some((start, ch)) = chars.next() {
-        column = column.saturating_add(1);
-        if ch == '#' {
-            return Ok(());
+    while let Some(&b) = bytes.get(i) {
+        if starts_char(b) {
+            column = column.saturating_add(1);
         }
-        if ch == ' ' || ch == '\t' {
-            continue;
-        }
-        if ch.is_control() {
-            return Err(LexError {
-                column,
-                message: "control character in the line",
-                expected: "printable text, blanks or tabs",
-            });
+        match b {
+            b'#' => return Ok(()),
+            b' ' | b'\t' => {
+                i += 1;
+                continue;
+            }
+            _ if control_at(bytes, i) => return Err(control(column)),
+            _ => {}
         }
         let token_column = column;
-        if ch == '"' {
-            let body_start = start + 1;
-            let mut body_end = None;
-            for (i, c) in chars.by_ref() {
-                column = column.saturating_add(1);
-                if c == '"' {
-                    body_end = Some(i);
+        if b == b'"' {
+            let body_start = i + 1;
+            i += 1;
+            loop {
+                let Some(&c) = bytes.get(i) else {
+                    return Err(LexError {
+                        column: token_column,
+                        message: "this quoted string is not closed",
+                        expected: "a closing '\"' on the same line",
+                    });
+                };
+                if starts_char(c) {
+                    column = column.saturating_add(1);
+                }
+                if c == b'"' {
                     break;
                 }
-                if c.is_control() && c != '\t' {
+                if c != b'\t' && control_at(bytes, i) {
                     return Err(LexError {
                         column,
                         message: "control character inside a quoted string",
                         expected: "printable text",
                     });
                 }
+                i += 1;
             }
-            let Some(end) = body_end else {
-                return Err(LexError {
-                    column: token_column,
-                    message: "this quoted string is not closed",
-                    expected: "a closing '\"' on the same line",
-                });
-            };
-            if let Some(&(_, next)) = chars.peek()
-                && next != ' '
-                && next != '\t'
-                && next != '#'
+            let body = line.get(body_start..i).unwrap_or("");
+            i += 1;
+            if let Some(&next) = bytes.get(i)
+                && !matches!(next, b' ' | b'\t' | b'#')
             {
                 return Err(LexError {
                     column: column.saturating_add(1),
@@ -81,30 +106,28 @@ pub(crate) fn tokenize<'a>(line: &'a str, out: &mut Vec<Token<'a>>) -> Result<()
                 });
             }
             out.push(Token {
-                text: line.get(body_start..end).unwrap_or(""),
+                text: body,
                 column: token_column,
                 quoted: true,
             });
             continue;
         }
-        let mut end = line.len();
-        while let Some(&(i, c)) = chars.peek() {
-            if c == ' ' || c == '\t' || c == '#' {
-                end = i;
+        let start = i;
+        i += 1;
+        while let Some(&c) = bytes.get(i) {
+            if matches!(c, b' ' | b'\t' | b'#') {
                 break;
             }
-            if c.is_control() {
-                return Err(LexError {
-                    column: column.saturating_add(1),
-                    message: "control character in the line",
-                    expected: "printable text, blanks or tabs",
-                });
+            if starts_char(c) {
+                column = column.saturating_add(1);
             }
-            chars.next();
-            column = column.saturating_add(1);
+            if control_at(bytes, i) {
+                return Err(control(column));
+            }
+            i += 1;
         }
         out.push(Token {
-            text: line.get(start..end).unwrap_or(""),
+            text: line.get(start..i).unwrap_or(""),
             column: token_column,
             quoted: false,
         });
@@ -156,6 +179,19 @@ mod tests {
     #[test]
     fn columns_count_characters_not_bytes() {
         assert_eq!(texts("é x")[1], ("x".into(), 3, false));
+    }
+
+    #[test]
+    fn control_characters_are_found_by_column_including_c1() {
+        let mut out = Vec::new();
+        assert_eq!(tokenize("a \u{7f}", &mut out).map_err(|e| e.column), Err(3));
+        assert_eq!(tokenize("é\u{85}x", &mut out).map_err(|e| e.column), Err(2));
+        assert_eq!(
+            tokenize("\"é\u{1}\"", &mut out).map_err(|e| e.column),
+            Err(3)
+        );
+        assert!(tokenize("a\tb \"c\td\"", &mut out).is_ok());
+        assert_eq!(out.len(), 3);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! The parse driver: lines, bounds, `includefile`, and dispatch to one module per command
 //! family.
 
-mod listen_port;
 mod association;
 mod cursor;
 mod keys;
+mod listen_port;
 mod misc;
 mod monitoring;
 mod restrict;
