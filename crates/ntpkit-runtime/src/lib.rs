@@ -58,6 +58,7 @@ mod shared;
 mod signals;
 mod sockaddr;
 mod socket;
+pub mod statsfiles;
 mod time;
 mod worker;
 
