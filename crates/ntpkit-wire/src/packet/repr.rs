@@ -35,14 +35,14 @@ impl<'a> NtpPacketRepr<'a> {
                 version: self.header.version.to_bits(),
             });
         }
-        let needed = self.buffer_len()?;
+        let needed = HEADER_LEN + self.trailer.buffer_len()?;
         let available = buffer.len();
         let out = buffer
             .get_mut(..needed)
             .ok_or(WireError::BufferTooSmall { needed, available })?;
         let (head, tail) = out.split_at_mut(HEADER_LEN);
         self.header.emit(head)?;
-        self.trailer.emit(tail)?;
+        self.trailer.emit_sized(tail)?;
         Ok(needed)
     }
 }

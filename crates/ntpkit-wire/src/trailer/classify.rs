@@ -108,7 +108,7 @@ fn classify_extensions(bytes: &[u8]) -> Result<Trailer<'_>, WireError> {
                     length,
                 });
             }
-            let fields = ExtensionFields::from_checked_wire(bytes);
+            let fields = ExtensionFields::from_checked_wire(bytes, length);
             return Ok(Trailer::Extensions { fields, mac: None });
         }
         if pos > 0 && is_v4_mac_len(rest.len()) {
@@ -119,7 +119,7 @@ fn classify_extensions(bytes: &[u8]) -> Result<Trailer<'_>, WireError> {
                 });
             };
             return Ok(Trailer::Extensions {
-                fields: ExtensionFields::from_checked_wire(fields),
+                fields: ExtensionFields::from_checked_wire(fields, last_field.1),
                 mac: Some(Mac {
                     key_id: u32::from_be_bytes(key_bytes),
                     digest,

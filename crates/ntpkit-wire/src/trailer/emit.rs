@@ -53,6 +53,12 @@ impl Trailer<'_> {
         let out = buffer
             .get_mut(..needed)
             .ok_or(WireError::BufferTooSmall { needed, available })?;
+        self.emit_sized(out)?;
+        Ok(needed)
+    }
+
+    /// Writes the trailer into `out`, which is exactly [`Trailer::buffer_len`] bytes long.
+    pub(crate) fn emit_sized(&self, out: &mut [u8]) -> Result<(), WireError> {
         match self {
             Trailer::None => {}
             Trailer::CryptoNak => out.fill(0),
@@ -93,7 +99,7 @@ impl Trailer<'_> {
                 }
             }
         }
-        Ok(needed)
+        Ok(())
     }
 }
 

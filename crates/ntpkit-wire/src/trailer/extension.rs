@@ -55,8 +55,9 @@ pub struct ExtensionFields<'a> {
 
 #[derive(Clone, Copy)]
 enum Inner<'a> {
-    /// Bytes already checked by the trailer classifier (every field well formed).
-    Wire(&'a [u8]),
+    /// Bytes already checked by the trailer classifier (every field well formed), with the
+    /// length of the last field (which decides whether it may end a packet without a MAC).
+    Wire { bytes: &'a [u8], last_len: usize },
     /// Fields supplied by the caller.
     List(&'a [ExtensionField<'a>]),
 }
@@ -69,17 +70,29 @@ impl<'a> ExtensionFields<'a> {
         }
     }
 
-    /// Wraps bytes the classifier has checked.
-    pub(crate) const fn from_checked_wire(bytes: &'a [u8]) -> Self {
+    /// Wraps bytes the classifier has checked; `last_len` is the last field's length.
+    pub(crate) const fn from_checked_wire(bytes: &'a [u8], last_len: usize) -> Self {
         Self {
-            inner: Inner::Wire(bytes),
+            inner: Inner::Wire { bytes, last_len },
+        }
+    }
+
+    /// The wire bytes, if they can be copied as they are (no field needs padding added).
+    fn verbatim(&self, mac_follows: bool) -> Option<&'a [u8]> {
+        match self.inner {
+            Inner::Wire { bytes, last_len }
+                if mac_follows || last_len >= MIN_LAST_EXTENSION_LEN =>
+            {
+                Some(bytes)
+            }
+            _ => None,
         }
     }
 
     /// The fields in order.
     pub fn iter(&self) -> ExtensionFieldIter<'a> {
         match self.inner {
-            Inner::Wire(bytes) => ExtensionFieldIter::Wire(bytes),
+            Inner::Wire { bytes, .. } => ExtensionFieldIter::Wire(bytes),
             Inner::List(list) => ExtensionFieldIter::List(list.iter()),
         }
     }
@@ -87,7 +100,7 @@ impl<'a> ExtensionFields<'a> {
     /// The number of fields.
     pub fn count(&self) -> usize {
         match self.inner {
-            Inner::Wire(_) => self.iter().count(),
+            Inner::Wire { .. } => self.iter().count(),
             Inner::List(list) => list.len(),
         }
     }
@@ -100,6 +113,9 @@ impl<'a> ExtensionFields<'a> {
     /// The bytes [`ExtensionFields::emit`] writes; `mac_follows` decides whether the last
     /// field must be padded to 28 bytes (RFC 7822 section 7.5).
     pub fn buffer_len(&self, mac_follows: bool) -> Result<usize, WireError> {
+        if let Some(bytes) = self.verbatim(mac_follows) {
+            return Ok(bytes.len());
+        }
         let mut total = 0usize;
         let mut fields = self.iter().peekable();
         while let Some(field) = fields.next() {
@@ -115,6 +131,10 @@ impl<'a> ExtensionFields<'a> {
         let out = buffer
             .get_mut(..needed)
             .ok_or(WireError::BufferTooSmall { needed, available })?;
+        if let Some(bytes) = self.verbatim(mac_follows) {
+            out.copy_from_slice(bytes);
+            return Ok(needed);
+        }
         let mut pos = 0usize;
         let mut fields = self.iter().peekable();
         while let Some(field) = fields.next() {
