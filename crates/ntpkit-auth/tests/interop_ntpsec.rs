@@ -138,6 +138,7 @@ fn key_file() -> String {
     text.push_str(&format!("3 AES128CMAC {}\n", hex(&random_bytes(16))));
     text.push_str(&format!("4 MD5 Pw{:016x}\n", random_u64()));
     text.push_str(&format!("5 AES128CMAC {:016x}\n", random_u64()));
+    text.push_str(&format!("6 SHA256 {}\n", hex(&random_bytes(32))));
     text
 }
 
@@ -145,14 +146,14 @@ fn trusted_store(text: &str) -> KeyStore {
     let file = parse_ntp_keys("ntp.keys", text).unwrap();
     let mut store = KeyStore::new();
     file.install(&mut store).unwrap();
-    store.trust_set(&"1-5".parse().unwrap());
+    store.trust_set(&"1-6".parse().unwrap());
     store
 }
 
 fn authenticated_round_trip(key_ids: &[(u32, MacAlgorithm)]) {
     let keys = key_file();
     let store = trusted_store(&keys);
-    let ntpsec = start_ntpsec(&keys, "1 2 3 4 5");
+    let ntpsec = start_ntpsec(&keys, "1 2 3 4 5 6");
     for &(key_id, algorithm) in key_ids {
         let id = KeyId::new(key_id).unwrap();
         assert_eq!(store.get(id).unwrap().algorithm(), algorithm);
@@ -187,6 +188,13 @@ fn ntpsec_sha1() {
 #[test]
 fn ntpsec_aes128_cmac() {
     authenticated_round_trip(&[(3, MacAlgorithm::Aes128Cmac), (5, MacAlgorithm::Aes128Cmac)]);
+}
+
+/// NTPsec accepts any OpenSSL digest as a keyed digest, truncated to 20 bytes: the same
+/// construction as chrony's SHA256 type.
+#[test]
+fn ntpsec_sha256_keyed_digest() {
+    authenticated_round_trip(&[(6, MacAlgorithm::Sha256)]);
 }
 
 #[test]

@@ -276,3 +276,34 @@ fn free_sign_and_store_sign_agree() {
         })
     );
 }
+
+#[test]
+fn mac_after_extension_fields_covers_header_and_fields() {
+    use md5::{Digest, Md5};
+    // RFC 7822: a 16-byte extension field (type 0x0104, unknown to everyone) then a MAC.
+    let mut s = KeyStore::new();
+    s.insert(
+        id(3),
+        Key::from_ascii(MacAlgorithm::Md5, "abcdefgh").unwrap(),
+    )
+    .unwrap();
+    s.trust(id(3));
+    let mut p = request();
+    p.extend_from_slice(&[0x01, 0x04, 0x00, 0x10]);
+    p.extend_from_slice(&[0xab; 12]);
+    // The MAC, computed independently of ntpkit-auth: MD5(key || header || field).
+    let digest = Md5::new()
+        .chain_update(b"abcdefgh")
+        .chain_update(&p)
+        .finalize();
+    p.extend_from_slice(&[0, 0, 0, 3]);
+    p.extend_from_slice(&digest);
+    let v = verify_packet(&s, &p).unwrap().unwrap();
+    assert_eq!(v.key_id, id(3));
+    // Changing the extension field breaks the MAC.
+    p[60] ^= 1;
+    assert!(matches!(
+        verify_packet(&s, &p),
+        Err(AuthError::BadMac { .. })
+    ));
+}
