@@ -300,13 +300,15 @@ fn warnings_mark_lines_without_effect() {
 #[test]
 fn later_lines_override_and_merge_as_ntpd_does() {
     let text = "tinker panic 0\ntinker step 0.5\nenable monitor\ndisable monitor\n\
-                discard average 5\ndiscard minimum 4\nstatistics loopstats\nstatistics peerstats\n";
+                discard average 5\ndiscard minimum 4\nmru maxdepth 500\nmru maxage 30\nstatistics loopstats\nstatistics peerstats\n";
     let c = parse_config("t", text, &strict()).unwrap().config;
     assert_eq!((c.tinker.panic, c.tinker.step), (Some(0.0), Some(0.5)));
     assert_eq!(c.flags.monitor, Some(false));
-    // Each discard line starts from ntpd's defaults: average is back to 3.
+    // Each option sets one value, as ntpd's globals do: the two discard lines merge.
     let d = c.discard.unwrap();
-    assert_eq!((d.average, d.minimum), (3, 4));
+    assert_eq!((d.average, d.minimum, d.monitor), (5, 4, 3000));
+    let m = c.mru.unwrap();
+    assert_eq!((m.maxdepth, m.maxmem, m.maxage), (Some(500), None, 30));
     assert_eq!(c.stats.enabled.len(), 2);
 }
 

@@ -109,7 +109,8 @@ pub struct LocalClock {
     pub minpoll: Option<PollExponent>,
     /// `maxpoll` on the server line.
     pub maxpoll: Option<PollExponent>,
-    /// `fudge 127.127.1.u stratum N`: the stratum the clock claims (ntpd default 3 for this driver; 0..=15 accepted).
+    /// `fudge 127.127.1.u stratum N`: the stratum the clock claims (0..=15; the driver default
+    /// applies when unset).
     pub stratum: Option<StratumValue>,
     /// `fudge 127.127.1.u refid XXXX`: the reference id it announces (default `LOCL`).
     pub refid: Option<RefIdText>,

@@ -82,9 +82,9 @@ pub struct NtpConfig {
     pub keys: KeySettings,
     /// `restrict` lines, in file order.
     pub restrictions: Vec<Restriction>,
-    /// `discard ...` (last line wins; each line starts from the defaults).
+    /// `discard ...` (options merge across lines; unset ones keep ntpd's defaults).
     pub discard: Option<DiscardConfig>,
-    /// `mru ...` (last line wins; each line starts from the defaults).
+    /// `mru ...` (options merge across lines; unset ones keep ntpd's defaults).
     pub mru: Option<MruConfig>,
     /// `tinker ...` (options merge across lines).
     pub tinker: Tinker,

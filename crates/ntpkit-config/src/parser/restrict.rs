@@ -146,15 +146,16 @@ pub(super) fn restrict(cx: &mut Context<'_>, c: &mut Cursor<'_, '_>) -> LineResu
 
 const DISCARD_OPTIONS: &str = "average LOG2SECONDS, minimum SECONDS, monitor DIVISOR, leak N";
 
-/// `discard [average avg] [minimum min] [monitor prob] [leak n]`; each line starts from
-/// ntpd's defaults (`leak` is ntpkit-access's CVE-2016-7426 extension).
+/// `discard [average avg] [minimum min] [monitor prob] [leak n]`. As in ntpd each option sets
+/// one global value, so several lines merge (`leak` is ntpkit-access's CVE-2016-7426
+/// extension).
 pub(super) fn discard(cx: &mut Context<'_>, c: &mut Cursor<'_, '_>) -> LineResult {
     if c.at_end() {
         return Err(
             Problem::syntax(c.end_column(), "`discard` needs an option").expected(DISCARD_OPTIONS)
         );
     }
-    let mut config = DiscardConfig::default();
+    let mut config = cx.config.discard.unwrap_or_default();
     while let Some(option) = c.next_token() {
         let name = if option.quoted { "" } else { option.text };
         match name {
@@ -190,13 +191,13 @@ pub(super) fn discard(cx: &mut Context<'_>, c: &mut Cursor<'_, '_>) -> LineResul
 const MRU_OPTIONS: &str =
     "maxdepth, maxmem, mindepth, maxage, initalloc, initmem, incalloc, incmem";
 
-/// `mru option value ...`; each line starts from ntpd's defaults, and of each pair
-/// (maxdepth/maxmem, initalloc/initmem, incalloc/incmem) the one written last controls.
+/// `mru option value ...`. Lines merge as in ntpd, and of each pair (maxdepth/maxmem,
+/// initalloc/initmem, incalloc/incmem) the one written last controls.
 pub(super) fn mru(cx: &mut Context<'_>, c: &mut Cursor<'_, '_>) -> LineResult {
     if c.at_end() {
         return Err(Problem::syntax(c.end_column(), "`mru` needs an option").expected(MRU_OPTIONS));
     }
-    let mut config = MruConfig::default();
+    let mut config = cx.config.mru.unwrap_or_default();
     while let Some(option) = c.next_token() {
         let name = if option.quoted { "" } else { option.text };
         if !MRU_OPTIONS.split(", ").any(|o| o == name) {
