@@ -1,0 +1,260 @@
+//! ntpkitd against a raw UDP echo (and chronyd) in the same run: each server pinned to CPU 1,
+//! this load generator to CPU 0; replies/s, loss, latency percentiles and the server's CPU
+//! time per reply, at saturation and at a fixed request rate.
+//!
+//! ```sh
+//! cargo build --release -p ntpkitd -p ntpkit-benches
+//! taskset -c 0 target/release/server-bench [--seconds 3] [--rate 50000] [--rounds 3] [--no-chrony]
+//! ```
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ntpkit_benches::cpu::{process_cpu_ns, rss_kib};
+use ntpkit_benches::load::{self, Echoes, Rate};
+
+struct Server {
+    name: &'static str,
+    child: Child,
+    addr: SocketAddr,
+    echoes: Echoes,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pinned(program: &Path) -> Command {
+    let mut c = Command::new("taskset");
+    c.arg("-c").arg("1").arg(program);
+    c
+}
+
+/// Reads lines from `reader` until one says "listening on ADDR".
+fn listening_addr(reader: impl std::io::Read) -> SocketAddr {
+    for line in BufReader::new(reader).lines().map_while(Result::ok) {
+        if let Some(addr) = line.split("listening on ").nth(1) {
+            return addr.trim().parse().expect("address in the readiness line");
+        }
+    }
+    panic!("server exited before it was ready")
+}
+
+fn start_echo(dir: &Path) -> Server {
+    let mut child = pinned(&dir.join("udp-echo"))
+        .arg("127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = listening_addr(child.stdout.take().unwrap());
+    Server {
+        name: "udp-echo (1 datagram/syscall)",
+        child,
+        addr,
+        echoes: Echoes::Verbatim,
+    }
+}
+
+fn start_ntpkitd(ntpkitd: &Path, work: &Path) -> Server {
+    let conf = work.join("ntpkitd.conf");
+    std::fs::write(&conf, "server 127.127.1.0\nfudge 127.127.1.0 stratum 1\n").unwrap();
+    let mut child = pinned(ntpkitd)
+        .args(["-n", "--workers", "1", "--listen", "127.0.0.1:0", "-c"])
+        .arg(&conf)
+        .env("NTPKITD_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(listening_addr(stderr));
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("ntpkitd ready");
+    Server {
+        name: "ntpkitd (1 worker)",
+        child,
+        addr,
+        echoes: Echoes::NtpOrigin,
+    }
+}
+
+fn start_chronyd(work: &Path) -> Option<Server> {
+    let port = 12500 + (std::process::id() % 1000) as u16;
+    let conf = work.join("chrony.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "local stratum 1\nallow 127.0.0.1\nport {port}\nbindaddress 127.0.0.1\ncmdport 0\n\
+             pidfile {0}/chronyd.pid\ndriftfile {0}/chrony.drift\n",
+            work.display()
+        ),
+    )
+    .ok()?;
+    let child = Command::new("taskset")
+        .args([
+            "-c",
+            "1",
+            "setpriv",
+            "--bounding-set=-sys_time",
+            "--inh-caps=-sys_time",
+            "--",
+            "chronyd",
+            "-x",
+            "-d",
+            "-f",
+        ])
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().ok()?;
+    let server = Server {
+        name: "chronyd (local stratum 1)",
+        child,
+        addr,
+        echoes: Echoes::NtpOrigin,
+    };
+    // Ready when it answers (bounded: 10 s of 100 ms receive timeouts).
+    let probe = UdpSocket::bind("127.0.0.1:0").ok()?;
+    probe
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .ok()?;
+    let mut req = [0u8; 48];
+    req[0] = 0x23;
+    req[40] = 1;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let _ = probe.send_to(&req, addr);
+        let mut buf = [0u8; 128];
+        if probe.recv_from(&mut buf).is_ok() {
+            return Some(server);
+        }
+    }
+    None
+}
+
+struct Row {
+    replies_per_sec: f64,
+    loss: f64,
+    p50: f64,
+    p99: f64,
+    p999: f64,
+    cpu_us_per_reply: f64,
+}
+
+fn measure(server: &Server, rate: Rate, seconds: u64) -> Row {
+    let pid = server.child.id();
+    let cpu0 = process_cpu_ns(pid).unwrap_or(0);
+    let r = load::run(
+        server.addr,
+        rate,
+        Duration::from_secs(seconds),
+        server.echoes,
+    )
+    .unwrap();
+    let cpu1 = process_cpu_ns(pid).unwrap_or(0);
+    let cpu_us_per_reply = if r.received == 0 {
+        0.0
+    } else {
+        (cpu1 - cpu0) as f64 / 1000.0 / r.received as f64
+    };
+    Row {
+        replies_per_sec: r.replies_per_sec(),
+        loss: r.loss(),
+        p50: r.percentile_us(50.0),
+        p99: r.percentile_us(99.0),
+        p999: r.percentile_us(99.9),
+        cpu_us_per_reply,
+    }
+}
+
+fn print_row(server: &Server, rate: Rate, row: &Row) {
+    let rate_name = match rate {
+        Rate::Saturate => "saturate".to_string(),
+        Rate::PerSecond(n) => format!("{n}/s"),
+    };
+    println!(
+        "| {} | {} | {:.0} | {:.2}% | {:.1} | {:.1} | {:.1} | {:.3} | {} |",
+        server.name,
+        rate_name,
+        row.replies_per_sec,
+        row.loss * 100.0,
+        row.p50,
+        row.p99,
+        row.p999,
+        row.cpu_us_per_reply,
+        rss_kib(server.child.id()).map_or("-".into(), |k| format!("{k} KiB")),
+    );
+}
+
+fn main() {
+    let mut seconds = 3;
+    let mut rate = 50_000;
+    let mut chrony = true;
+    let mut rounds = 3;
+    let mut ntpkitd: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--seconds" => seconds = args.next().and_then(|v| v.parse().ok()).unwrap_or(seconds),
+            "--rate" => rate = args.next().and_then(|v| v.parse().ok()).unwrap_or(rate),
+            "--no-chrony" => chrony = false,
+            "--rounds" => rounds = args.next().and_then(|v| v.parse().ok()).unwrap_or(rounds),
+            "--ntpkitd" => ntpkitd = args.next().map(PathBuf::from),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let ntpkitd = ntpkitd.unwrap_or_else(|| dir.join("ntpkitd"));
+    let work = std::env::temp_dir().join(format!("ntpkit-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+    let _ = Command::new("chmod").arg("777").arg(&work).status();
+
+    println!(
+        "| server | load | replies/s | loss | p50 us | p99 us | p99.9 us | CPU us/reply | RSS |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut servers = vec![start_echo(&dir), start_ntpkitd(&ntpkitd, &work)];
+    if chrony {
+        match start_chronyd(&work) {
+            Some(s) => servers.push(s),
+            None => eprintln!("chronyd did not start (run `bash .ci/install-peers`); skipped"),
+        }
+    }
+    if let Some(n) = servers.get(1) {
+        eprintln!(
+            "ntpkitd idle RSS: {} KiB",
+            rss_kib(n.child.id()).unwrap_or(0)
+        );
+    }
+    // Rounds interleave the servers, so that load from elsewhere on the machine hits all
+    // of them alike; each row is the round with the median CPU per reply.
+    for load in [Rate::Saturate, Rate::PerSecond(rate)] {
+        let mut rows: Vec<Vec<Row>> = servers.iter().map(|_| Vec::new()).collect();
+        for _ in 0..rounds {
+            for (i, s) in servers.iter().enumerate() {
+                rows[i].push(measure(s, load, seconds));
+            }
+        }
+        for (s, mut r) in servers.iter().zip(rows) {
+            r.sort_by(|a, b| a.cpu_us_per_reply.total_cmp(&b.cpu_us_per_reply));
+            print_row(s, load, &r[r.len() / 2]);
+        }
+    }
+    drop(servers);
+    let _ = std::fs::remove_dir_all(&work);
+}

@@ -1,0 +1,166 @@
+//! An open-loop UDP load generator. A sender thread sends 48-byte NTP client requests (as
+//! fast as it can, or at a fixed rate); a receiver thread matches replies by the
+//! sequence/time stamp carried in the request's transmit timestamp, which an NTP server
+//! echoes as origin (offset 24) and an echo server returns in place (offset 40).
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Requests in flight at saturation.
+pub const WINDOW: u64 = 64;
+use std::time::{Duration, Instant};
+
+/// Where the reply carries the request's transmit timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echoes {
+    /// An NTP server: origin timestamp (bytes 24..32).
+    NtpOrigin,
+    /// A datagram echo: the request itself (bytes 40..48).
+    Verbatim,
+}
+
+/// How fast to send.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rate {
+    /// As fast as the server answers: at most `WINDOW` requests outstanding (closed loop), so
+    /// the load generator's own receive queue never overflows.
+    Saturate,
+    /// This many requests per second (sent in small bursts every 200 us).
+    PerSecond(u64),
+}
+
+/// What one run measured.
+#[derive(Debug, Clone, Default)]
+pub struct LoadResult {
+    /// Requests sent.
+    pub sent: u64,
+    /// Replies received.
+    pub received: u64,
+    /// Length of the sending phase.
+    pub elapsed: Duration,
+    /// Round-trip latencies of the replies, in nanoseconds, sorted.
+    pub latencies_ns: Vec<u32>,
+}
+
+impl LoadResult {
+    /// Replies per second over the sending phase.
+    pub fn replies_per_sec(&self) -> f64 {
+        self.received as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// Fraction of requests without a reply.
+    pub fn loss(&self) -> f64 {
+        if self.sent == 0 {
+            0.0
+        } else {
+            1.0 - self.received as f64 / self.sent as f64
+        }
+    }
+
+    /// The `p`th percentile latency in microseconds (0 when nothing came back).
+    pub fn percentile_us(&self, p: f64) -> f64 {
+        if self.latencies_ns.is_empty() {
+            return 0.0;
+        }
+        let i = ((self.latencies_ns.len() - 1) as f64 * p / 100.0).round() as usize;
+        f64::from(self.latencies_ns[i]) / 1000.0
+    }
+}
+
+/// Sends to `target` for `duration` at `rate` and collects the replies (waiting 200 ms after
+/// the last send for stragglers).
+pub fn run(
+    target: SocketAddr,
+    rate: Rate,
+    duration: Duration,
+    echoes: Echoes,
+) -> std::io::Result<LoadResult> {
+    let socket = UdpSocket::bind("127.0.0.1:0")?;
+    socket.connect(target)?;
+    socket.set_read_timeout(Some(Duration::from_millis(50)))?;
+    let receiver = socket.try_clone()?;
+    let start = Instant::now();
+    let done = Arc::new(AtomicBool::new(false));
+    let rx_done = done.clone();
+    let answered = Arc::new(AtomicU64::new(0));
+    let rx_answered = answered.clone();
+    let rx = std::thread::spawn(move || {
+        let mut latencies = Vec::with_capacity(8 << 20);
+        let mut buf = [0u8; 256];
+        let at = if echoes == Echoes::NtpOrigin { 24 } else { 40 };
+        loop {
+            match receiver.recv(&mut buf) {
+                Ok(n) if n >= 48 => {
+                    let now = start.elapsed().as_nanos() as u64;
+                    let sent_at = u64::from_be_bytes(buf[at..at + 8].try_into().unwrap_or([0; 8]));
+                    rx_answered.fetch_add(1, Ordering::Release);
+                    if latencies.len() < latencies.capacity() {
+                        latencies
+                            .push(u32::try_from(now.saturating_sub(sent_at)).unwrap_or(u32::MAX));
+                    }
+                }
+                Ok(_) => {}
+                Err(_) if rx_done.load(Ordering::Acquire) => break,
+                Err(_) => {}
+            }
+        }
+        latencies
+    });
+    let mut request = [0u8; 48];
+    request[0] = 0x23; // version 4, mode 3
+    let mut count = 0u64;
+    let end = start + duration;
+    match rate {
+        Rate::Saturate => {
+            let mut lost = 0u64;
+            let mut stalled_since = Instant::now();
+            while Instant::now() < end {
+                let done = answered.load(Ordering::Acquire);
+                if count - done - lost >= WINDOW {
+                    // A request lost for 20 ms frees its window slot.
+                    if stalled_since.elapsed() > Duration::from_millis(20) {
+                        lost += 1;
+                        stalled_since = Instant::now();
+                    }
+                    std::thread::yield_now();
+                    continue;
+                }
+                stalled_since = Instant::now();
+                let t = start.elapsed().as_nanos() as u64;
+                request[40..48].copy_from_slice(&t.to_be_bytes());
+                if socket.send(&request).is_ok() {
+                    count += 1;
+                }
+            }
+        }
+        Rate::PerSecond(per_sec) => {
+            let tick = Duration::from_micros(200);
+            let mut next = start;
+            while next < end {
+                let due = (next - start).as_nanos() as u64 * per_sec / 1_000_000_000;
+                while count < due {
+                    let t = start.elapsed().as_nanos() as u64;
+                    request[40..48].copy_from_slice(&t.to_be_bytes());
+                    let _ = socket.send(&request);
+                    count += 1;
+                }
+                next += tick;
+                if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+    }
+    let elapsed = start.elapsed();
+    std::thread::sleep(Duration::from_millis(200));
+    done.store(true, Ordering::Release);
+    let mut latencies = rx.join().unwrap_or_default();
+    latencies.sort_unstable();
+    Ok(LoadResult {
+        sent: count,
+        received: latencies.len() as u64,
+        elapsed,
+        latencies_ns: latencies,
+    })
+}
