@@ -90,7 +90,17 @@ fn keys(c: &NtpConfig, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(f, "keys {p}")?;
     }
     if !k.trusted.is_empty() {
-        writeln!(f, "trustedkey {}", k.trusted)?;
+        // ntpd's range syntax `(first ... last)`: ntpd and NTPsec read it, `first-last` they
+        // do not.
+        f.write_str("trustedkey")?;
+        for (first, last) in k.trusted.ranges() {
+            if first == last {
+                write!(f, " {first}")?;
+            } else {
+                write!(f, " ({first} ... {last})")?;
+            }
+        }
+        f.write_char('\n')?;
     }
     if let Some(id) = k.control_key {
         writeln!(f, "controlkey {id}")?;
