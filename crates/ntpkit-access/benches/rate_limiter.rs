@@ -29,7 +29,7 @@ fn bench_limiter(c: &mut Criterion) {
 
     let mut limiter = RateLimiter::new(DiscardConfig::default(), &config(), 3);
     for (n, client) in clients.iter().enumerate() {
-        limiter.check(Duration::from_millis(n as u64), *client, 123);
+        limiter.check(Duration::from_micros(n as u64), *client, 123);
     }
     assert_eq!(limiter.mru().len(), CLIENTS);
     let mut now = Duration::from_secs(1_000);
@@ -62,7 +62,7 @@ fn bench_limiter(c: &mut Criterion) {
     let mut policy = AccessPolicy::new(list, DiscardConfig::default(), &config(), 5);
     for (n, client) in clients.iter().enumerate() {
         let r = Request::new(*client, 123, PacketKind::TimeRequest, Ingress::Network);
-        policy.decide(Duration::from_millis(n as u64), &r);
+        policy.decide(Duration::from_micros(n as u64), &r);
     }
     group.bench_function("decide_limited", |b| {
         b.iter(|| {
