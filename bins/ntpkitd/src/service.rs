@@ -120,3 +120,51 @@ impl Drop for NtpService {
             .unwrap_or_else(PoisonError::into_inner) += mine;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn loopback_ingress_only_on_loopback_sockets_or_loopback_sources_on_wildcards() {
+        // CVE-2014-9298: a 127.x source on a socket bound to a public address is spoofed.
+        assert_eq!(
+            ingress(addr("192.0.2.1:123"), addr("127.0.0.1:5000")),
+            Ingress::Network
+        );
+        assert_eq!(
+            ingress(addr("127.0.0.1:123"), addr("127.0.0.1:5000")),
+            Ingress::Loopback
+        );
+        assert_eq!(
+            ingress(addr("[::1]:123"), addr("[::1]:5000")),
+            Ingress::Loopback
+        );
+        assert_eq!(
+            ingress(addr("0.0.0.0:123"), addr("127.0.0.1:5000")),
+            Ingress::Loopback
+        );
+        assert_eq!(
+            ingress(addr("[::]:123"), addr("[::ffff:127.0.0.1]:5000")),
+            Ingress::Loopback
+        );
+        assert_eq!(
+            ingress(addr("0.0.0.0:123"), addr("198.51.100.1:5000")),
+            Ingress::Network
+        );
+    }
+
+    #[test]
+    fn unix_time_converts_to_the_ntp_era() {
+        // 1970-01-01 is 2,208,988,800 s after the NTP epoch (RFC 5905 figure 4).
+        let t = ntp_time(UnixTime {
+            secs: 0,
+            nanos: 500_000_000,
+        });
+        assert_eq!((t.seconds(), t.fraction()), (2_208_988_800, 0x8000_0000));
+    }
+}

@@ -12,9 +12,10 @@ const KEYS: &str = "1 MD5 md5-secret-pass\n\
                     2 SHA1 5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\n\
                     3 AES128CMAC 2b7e151628aed2a6abf7158809cf4f3c\n";
 
-/// ntpdig is Python: its timestamps include interpreter time on a shared 2-core machine, so
-/// "sane" here is 10 ms (chronyd's sub-millisecond check is in tests/chrony.rs).
-const SANE_OFFSET: f64 = 0.010;
+/// ntpdig is Python: its timestamps include interpreter time, which on a shared 2-core
+/// machine under load reached 10 ms; "sane" here is 50 ms (the server's own accuracy is
+/// checked to under 1 ms with chronyd, which timestamps in C, in tests/chrony.rs).
+const SANE_OFFSET: f64 = 0.050;
 
 fn ntpdig(ns: &Netns, args: &[&str]) -> Output {
     require("ntpdig");

@@ -95,6 +95,17 @@ impl Batch {
     /// Receives up to [`BATCH_LEN`] datagrams without blocking. Returns how many arrived;
     /// `Ok(0)` means the socket is drained.
     pub(crate) fn recv(&mut self, fd: RawFd) -> io::Result<usize> {
+        self.recv_with(fd, libc::MSG_DONTWAIT)
+    }
+
+    /// Like [`Self::recv`], but on a blocking socket waits for the first datagram, then
+    /// takes whatever else is already queued (`MSG_WAITFORONE`). `Ok(0)` after the socket's
+    /// receive timeout.
+    pub(crate) fn recv_wait(&mut self, fd: RawFd) -> io::Result<usize> {
+        self.recv_with(fd, libc::MSG_WAITFORONE)
+    }
+
+    fn recv_with(&mut self, fd: RawFd, flags: libc::c_int) -> io::Result<usize> {
         self.received = 0;
         let mut iovs: [libc::iovec; BATCH_LEN] = [libc::iovec {
             iov_base: std::ptr::null_mut(),
@@ -121,7 +132,7 @@ impl Batch {
                 fd,
                 hdrs.as_mut_ptr(),
                 BATCH_LEN as libc::c_uint,
-                libc::MSG_DONTWAIT,
+                flags,
                 std::ptr::null_mut(),
             )
         };
