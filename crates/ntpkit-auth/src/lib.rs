@@ -57,8 +57,8 @@ pub use keyfile::{
 #[cfg(feature = "std")]
 pub use keyfile::{MAX_KEY_FILE_LEN, read_key_file};
 pub use mac::{
-    DEFAULT_PROVIDER, MacProvider, RustCryptoProvider, Verified, append_mac, compute_mac, ct_eq,
-    sign, sign_with, verify, verify_for, verify_packet, verify_packet_for,
+    DEFAULT_PROVIDER, MacProvider, PreparedMac, RustCryptoProvider, Verified, append_mac,
+    compute_mac, ct_eq, sign, sign_with, verify, verify_for, verify_packet, verify_packet_for,
 };
 pub use policy::{AuthPolicy, KeyWarning, WeakAlgorithms, is_complex};
 pub use store::KeyStore;

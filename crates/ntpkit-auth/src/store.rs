@@ -5,20 +5,24 @@
 //! activated with `trustedkey` before they authenticate anything; a key that is not trusted
 //! authenticates nothing.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::mac::sign::compute_mac_with;
+use crate::mac::sign::{compute_mac_with, write_mac};
 use crate::{
     AuthError, AuthPolicy, DEFAULT_PROVIDER, Key, KeyId, KeyIdSet, KeyWarning, MacProvider,
-    sign_with,
+    PreparedMac,
 };
 
 /// Installed keys with their trust state.
-#[derive(Clone)]
+///
+/// Each key is prepared with the provider when installed (see
+/// [`MacProvider::prepare`]), so per-packet work is the MAC alone.
 pub struct KeyStore {
     keys: BTreeMap<KeyId, Key>,
+    prepared: BTreeMap<KeyId, Box<dyn PreparedMac>>,
     trusted: KeyIdSet,
     revoked: KeyIdSet,
     control_key: Option<KeyId>,
@@ -43,6 +47,7 @@ impl KeyStore {
     pub fn with_policy(policy: AuthPolicy) -> KeyStore {
         KeyStore {
             keys: BTreeMap::new(),
+            prepared: BTreeMap::new(),
             trusted: KeyIdSet::new(),
             revoked: KeyIdSet::new(),
             control_key: None,
@@ -53,8 +58,10 @@ impl KeyStore {
     }
 
     /// Replaces the MAC provider (rustls-style: an embedder brings its own crypto).
+    /// Keys already installed are prepared again with the new provider.
     pub fn set_provider(&mut self, provider: &'static dyn MacProvider) {
         self.provider = provider;
+        self.prepared = prepare_all(provider, &self.keys);
     }
 
     /// The MAC provider in use.
@@ -71,12 +78,17 @@ impl KeyStore {
     /// warnings to log. The key is not trusted until [`trust`](Self::trust) is called.
     pub fn insert(&mut self, id: KeyId, key: Key) -> Result<Vec<KeyWarning>, AuthError> {
         let warnings = self.policy.check_key(id, &key)?;
+        match self.provider.prepare(key.algorithm(), key.expose_secret()) {
+            Some(p) => self.prepared.insert(id, p),
+            None => self.prepared.remove(&id),
+        };
         self.keys.insert(id, key);
         Ok(warnings)
     }
 
     /// Removes a key.
     pub fn remove(&mut self, id: KeyId) -> Option<Key> {
+        self.prepared.remove(&id);
         self.keys.remove(&id)
     }
 
@@ -183,7 +195,15 @@ impl KeyStore {
         out: &mut [u8],
     ) -> Result<usize, AuthError> {
         let key = self.usable_key(id)?;
-        sign_with(self.provider, id, key, authenticated, out)
+        let needed = 4 + key.algorithm().mac_len();
+        let available = out.len();
+        let (id_field, mac_field) = out
+            .get_mut(..needed)
+            .map(|t| t.split_at_mut(4))
+            .ok_or(AuthError::BufferTooSmall { needed, available })?;
+        id_field.copy_from_slice(&id.to_be_bytes());
+        self.mac_with_key(id, key, authenticated, mac_field)?;
+        Ok(needed)
     }
 
     /// Computes an installed, trusted key's MAC (without the key id) into `out`.
@@ -194,7 +214,22 @@ impl KeyStore {
         out: &mut [u8],
     ) -> Result<usize, AuthError> {
         let key = self.usable_key(id)?;
-        compute_mac_with(self.provider, key, message, out)
+        self.mac_with_key(id, key, message, out)
+    }
+
+    /// The MAC of `message` under `key` (installed as `id`), through its prepared state
+    /// when the provider made one.
+    pub(crate) fn mac_with_key(
+        &self,
+        id: KeyId,
+        key: &Key,
+        message: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, AuthError> {
+        match self.prepared.get(&id) {
+            Some(p) => write_mac(key.algorithm(), out, |buf| p.compute(message, buf)),
+            None => compute_mac_with(self.provider, key, message, out),
+        }
     }
 
     fn usable_key(&self, id: KeyId) -> Result<&Key, AuthError> {
@@ -214,6 +249,32 @@ impl KeyStore {
             });
         }
         Ok(key)
+    }
+}
+
+fn prepare_all(
+    provider: &dyn MacProvider,
+    keys: &BTreeMap<KeyId, Key>,
+) -> BTreeMap<KeyId, Box<dyn PreparedMac>> {
+    keys.iter()
+        .filter_map(|(&id, key)| {
+            Some((id, provider.prepare(key.algorithm(), key.expose_secret())?))
+        })
+        .collect()
+}
+
+impl Clone for KeyStore {
+    fn clone(&self) -> Self {
+        KeyStore {
+            keys: self.keys.clone(),
+            prepared: prepare_all(self.provider, &self.keys),
+            trusted: self.trusted.clone(),
+            revoked: self.revoked.clone(),
+            control_key: self.control_key,
+            request_key: self.request_key,
+            policy: self.policy,
+            provider: self.provider,
+        }
     }
 }
 

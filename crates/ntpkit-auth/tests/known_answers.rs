@@ -123,3 +123,65 @@ fn keyed_sha_digests_match_independent_computation() {
 
 const SHA1_ABCDEFGH: &str = "d717e22e1659305fad6ef08864923db64aba9c08";
 const SHA256_ABCDEFGH: &str = "93b0cabf8668e0c534c52a568957499e12a284f59d97dc9b2725ef836804875b";
+
+/// The same vectors through a KeyStore, whose keys are prepared once (key schedule, HMAC
+/// pads, hasher fed with the key) and cloned per packet.
+#[test]
+fn prepared_keys_give_the_same_answers() {
+    use ntpkit_auth::{KeyId, KeyStore};
+    type Case = (MacAlgorithm, Vec<u8>, Vec<u8>, Vec<u8>);
+    let cases: [Case; 6] = [
+        (
+            MacAlgorithm::Md5,
+            b"abcdefgh".to_vec(),
+            b"ijklmnopqrstuvwx".to_vec(),
+            hex("0c0e84cf0bb7a8688e5238dbbc1c3953"),
+        ),
+        (
+            MacAlgorithm::Aes128Cmac,
+            b"0123456789abcdef".to_vec(),
+            b"ijklmnopqrstuvwx".to_vec(),
+            hex("b0a1cfd27f690c43a75d6c55914b1514"),
+        ),
+        (
+            MacAlgorithm::Sha1,
+            b"abcdefgh".to_vec(),
+            b"ijklmnopqrstuvwx".to_vec(),
+            hex(SHA1_ABCDEFGH),
+        ),
+        (
+            MacAlgorithm::Sha256,
+            b"abcdefgh".to_vec(),
+            b"ijklmnopqrstuvwx".to_vec(),
+            hex(SHA256_ABCDEFGH)[..20].to_vec(),
+        ),
+        (
+            MacAlgorithm::HmacSha256,
+            b"Jefe".to_vec(),
+            b"what do ya want for nothing?".to_vec(),
+            hex("5bdcc146bf60754e6a042426089575c75a003f08"),
+        ),
+        (
+            MacAlgorithm::Aes256Cmac,
+            hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4"),
+            hex(RFC4493_MSG)[..16].to_vec(),
+            hex("28a7023f452e8f82bd4bf28d8c37c35c"),
+        ),
+    ];
+    for (i, (alg, key, msg, expected)) in cases.into_iter().enumerate() {
+        let id = KeyId::new(i as u32 + 1).unwrap();
+        let mut store = KeyStore::new();
+        store.insert(id, Key::new(alg, &key).unwrap()).unwrap();
+        store.trust(id);
+        for _ in 0..2 {
+            // Twice: the prepared state must not be consumed by the first packet.
+            let mut out = [0u8; 20];
+            let n = store.compute_mac(id, &msg, &mut out).unwrap();
+            assert_eq!(out[..n], expected[..], "{alg}");
+        }
+        let cloned = store.clone();
+        let mut out = [0u8; 20];
+        let n = cloned.compute_mac(id, &msg, &mut out).unwrap();
+        assert_eq!(out[..n], expected[..], "{alg} after clone");
+    }
+}

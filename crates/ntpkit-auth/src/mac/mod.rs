@@ -14,7 +14,7 @@ mod verify;
 
 pub use ct::ct_eq;
 pub use packet::{append_mac, verify_packet, verify_packet_for};
-pub use provider::MacProvider;
+pub use provider::{MacProvider, PreparedMac};
 pub use rustcrypto::{DEFAULT_PROVIDER, RustCryptoProvider};
 pub use sign::{compute_mac, sign, sign_with};
 pub use verify::{Verified, verify, verify_for};

@@ -2,7 +2,20 @@
 //! own crypto (a hardware engine, a FIPS module) implements it and hands it to the
 //! [`KeyStore`](crate::KeyStore).
 
+use alloc::boxed::Box;
+
 use crate::{AuthError, MacAlgorithm};
+
+/// Per-key state a provider builds once (a cipher's key schedule, HMAC's inner and outer
+/// pads) so that each packet costs only the MAC itself.
+///
+/// It holds key material: implementations must not print it in `Debug`.
+pub trait PreparedMac: Send + Sync {
+    /// Computes the MAC of `message` and writes its wire-length prefix to the start of
+    /// `out` (at least [`MAX_MAC_LEN`](crate::MAX_MAC_LEN) bytes), like
+    /// [`MacProvider::compute`].
+    fn compute(&self, message: &[u8], out: &mut [u8]) -> Result<(), AuthError>;
+}
 
 /// A back end that computes NTP MACs.
 pub trait MacProvider: Send + Sync {
@@ -23,4 +36,12 @@ pub trait MacProvider: Send + Sync {
         message: &[u8],
         out: &mut [u8],
     ) -> Result<(), AuthError>;
+
+    /// Builds reusable per-key state, or `None` when the provider has none to offer (then
+    /// [`compute`](Self::compute) is called for every packet). The
+    /// [`KeyStore`](crate::KeyStore) prepares each key when it is installed.
+    fn prepare(&self, algorithm: MacAlgorithm, key: &[u8]) -> Option<Box<dyn PreparedMac>> {
+        let _ = (algorithm, key);
+        None
+    }
 }

@@ -1,6 +1,6 @@
 //! Producing MACs and MAC trailers.
 
-use crate::{AuthError, DEFAULT_PROVIDER, Key, KeyId, MAX_MAC_LEN, MacProvider};
+use crate::{AuthError, DEFAULT_PROVIDER, Key, KeyId, MAX_MAC_LEN, MacAlgorithm, MacProvider};
 
 /// Computes `key`'s MAC over `message` into the start of `out`, returning its wire length
 /// (`key.algorithm().mac_len()`), with the default provider.
@@ -18,15 +18,26 @@ pub(crate) fn compute_mac_with(
     if !provider.supports(algorithm) {
         return Err(AuthError::UnsupportedAlgorithm { algorithm });
     }
+    write_mac(algorithm, out, |buf| {
+        provider.compute(algorithm, key.expose_secret(), message, buf)
+    })
+}
+
+/// Runs `compute` on a full-size scratch buffer (providers may assume one) and copies the
+/// algorithm's wire length of it to `out`.
+pub(crate) fn write_mac(
+    algorithm: MacAlgorithm,
+    out: &mut [u8],
+    compute: impl FnOnce(&mut [u8]) -> Result<(), AuthError>,
+) -> Result<usize, AuthError> {
     let n = algorithm.mac_len();
-    // Providers may assume a full-size buffer; give them one and copy out what fits.
-    let mut buf = [0u8; MAX_MAC_LEN];
-    provider.compute(algorithm, key.expose_secret(), message, &mut buf)?;
     let available = out.len();
     let dst = out.get_mut(..n).ok_or(AuthError::BufferTooSmall {
         needed: n,
         available,
     })?;
+    let mut buf = [0u8; MAX_MAC_LEN];
+    compute(&mut buf)?;
     dst.copy_from_slice(buf.get(..n).unwrap_or(&[]));
     Ok(n)
 }

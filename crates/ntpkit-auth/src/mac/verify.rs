@@ -1,7 +1,6 @@
 //! Checking received MACs.
 
 use crate::mac::ct::ct_eq;
-use crate::mac::sign::compute_mac_with;
 use crate::{AuthError, KeyId, KeyStore, MAX_MAC_LEN, MacAlgorithm};
 
 /// A MAC that verified: which key and algorithm authenticated the packet.
@@ -70,7 +69,7 @@ pub fn verify(
         });
     }
     let mut computed = [0u8; MAX_MAC_LEN];
-    let n = compute_mac_with(store.provider(), key, authenticated, &mut computed)?;
+    let n = store.mac_with_key(id, key, authenticated, &mut computed)?;
     if ct_eq(computed.get(..n).unwrap_or(&[]), digest) {
         Ok(Verified {
             key_id: id,
