@@ -55,7 +55,7 @@ pub use error::StatsError;
 pub use fields::MAX_LINE_LEN;
 pub use filegen::{
     BaseName, Check, DEFAULT_STATSDIR, FileGenSet, FileGenType, Generation, GenerationInput,
-    LinkStep, StatsConfig,
+    IGNORED_STATISTICS, LinkStep, StatsConfig,
 };
 pub use record::{
     ClockStats, CryptoStats, LoopStats, PeerSelection, PeerStats, PeerStatus, RawHeader, RawStats,

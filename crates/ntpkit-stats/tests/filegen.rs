@@ -337,7 +337,6 @@ fn directives_configure_the_sets() {
         ("filegen", &["peerstats", "type", "fortnight"][..]),
         ("filegen", &["peerstats", "file", "../../etc/passwd"][..]),
         ("filegen", &["peerstats", "enable", "sometimes"][..]),
-        ("filegen", &["protostats"][..]),
         ("filegen", &["peerstats", "file"][..]),
         ("statistics", &["loopstats", "bogus"][..]),
         ("statsdir", &[][..]),
@@ -346,6 +345,22 @@ fn directives_configure_the_sets() {
         assert!(config.apply(keyword, args).is_err(), "{keyword} {args:?}");
         assert_eq!(config, before, "{keyword} {args:?}");
     }
+    // ntpd's protostats and timingstats load (options checked) but record nothing.
+    config
+        .apply("statistics", &["protostats", "timingstats"])
+        .unwrap();
+    config
+        .apply(
+            "filegen",
+            &["protostats", "file", "protos", "type", "day", "enable"],
+        )
+        .unwrap();
+    assert_eq!(config, before);
+    assert!(
+        config
+            .apply("filegen", &["timingstats", "type", "hourly"])
+            .is_err()
+    );
     for gen_type in FileGenType::ALL {
         config
             .apply("filegen", &["sysstats", "type", gen_type.keyword()])

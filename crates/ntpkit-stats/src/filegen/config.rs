@@ -6,6 +6,10 @@ use crate::error::StatsError;
 use crate::filegen::{FileGenSet, FileGenType};
 use crate::record::StatsKind;
 
+/// Statistics ntpd also knows but ntpkit does not record: accepted in `statistics` and
+/// `filegen` (their options still checked) so that an existing ntp.conf loads unchanged.
+pub const IGNORED_STATISTICS: [&str; 2] = ["protostats", "timingstats"];
+
 /// The file generation sets of all six statistics, configured by directives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatsConfig {
@@ -46,6 +50,7 @@ impl StatsConfig {
             "statistics" => {
                 let kinds = args
                     .iter()
+                    .filter(|&&name| !IGNORED_STATISTICS.contains(&name))
                     .map(|name| name.parse())
                     .collect::<Result<Vec<StatsKind>, _>>()?;
                 for kind in kinds {
@@ -64,7 +69,12 @@ impl StatsConfig {
         let (name, options) = args.split_first().ok_or(StatsError::MissingField {
             field: "filegen name",
         })?;
-        let kind: StatsKind = name.parse()?;
+        let ignored = IGNORED_STATISTICS.contains(name);
+        let kind: StatsKind = if ignored {
+            StatsKind::SysStats
+        } else {
+            name.parse()?
+        };
         // Validate into a copy so that a bad option changes nothing.
         let mut set = self.set_mut(kind).clone();
         let mut options = options.iter();
@@ -92,7 +102,9 @@ impl StatsConfig {
                 }
             }
         }
-        *self.set_mut(kind) = set;
+        if !ignored {
+            *self.set_mut(kind) = set;
+        }
         Ok(())
     }
 

@@ -8,7 +8,7 @@ mod kind;
 mod link;
 mod set;
 
-pub use config::StatsConfig;
+pub use config::{IGNORED_STATISTICS, StatsConfig};
 pub use generation::{Generation, GenerationInput};
 pub use kind::FileGenType;
 pub use link::{BaseName, LinkStep};
