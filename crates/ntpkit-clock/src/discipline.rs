@@ -71,6 +71,9 @@ pub struct Discipline {
     last_update: Option<NtpTimestamp>,
     /// ntpd's `-g`: one correction above the panic threshold is allowed, first only.
     panic_allowance: bool,
+    /// Offsets are slew-compensated (`ClockOptions::compensate_slew`): estimate the jitter
+    /// from the prediction error instead of the RFC's successive difference.
+    compensated: bool,
 }
 
 impl Discipline {
@@ -99,7 +102,14 @@ impl Discipline {
             poll: options.minpoll,
             last_update: None,
             panic_allowance: options.allow_first_panic,
+            compensated: false,
         }
+    }
+
+    /// Switches the jitter estimate to the slew-compensated form (see
+    /// `ClockOptions::compensate_slew`); off by default, as in RFC 5905.
+    pub fn set_slew_compensation(&mut self, on: bool) {
+        self.compensated = on;
     }
 
     /// Current state of the state machine.
@@ -177,9 +187,22 @@ impl Discipline {
             }
             self.reset(DisciplineState::Sync, sample_time, 0.0);
         } else {
-            let jitter_sample = (offset - self.last).abs().max(self.precision);
-            self.jitter =
-                (self.jitter.powi(2) + (jitter_sample.powi(2) - self.jitter.powi(2)) / AVG).sqrt();
+            if !self.compensated {
+                let jitter_sample = (offset - self.last).abs().max(self.precision);
+                self.jitter = (self.jitter.powi(2)
+                    + (jitter_sample.powi(2) - self.jitter.powi(2)) / AVG)
+                    .sqrt();
+            } else if matches!(self.state, DisciplineState::Sync | DisciplineState::Spike) {
+                // With slew-compensated offsets the residual still to be slewed is a
+                // prediction of the new offset; the prediction error is the noise. (The
+                // RFC's difference from the previous offset also counts the deliberate slew,
+                // and its first value is the whole start-up offset, which keeps the poll
+                // interval climbing while the clock is still far off.)
+                let jitter_sample = (offset - self.offset).abs().max(self.precision);
+                self.jitter = (self.jitter.powi(2)
+                    + (jitter_sample.powi(2) - self.jitter.powi(2)) / AVG)
+                    .sqrt();
+            }
             match self.state {
                 DisciplineState::Unset => {
                     self.offset = offset;

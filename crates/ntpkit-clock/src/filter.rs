@@ -19,6 +19,9 @@ pub struct FilterSample {
     pub dispersion: f64,
     /// Local time the sample was taken (the destination timestamp T4).
     pub time: NtpTimestamp,
+    /// Phase the discipline had slewed the clock by when the sample was taken
+    /// ([`crate::SystemProcess::slewed_phase`]); 0 when slew compensation is off (RFC).
+    pub phase: f64,
 }
 
 impl FilterSample {
@@ -47,6 +50,7 @@ impl FilterSample {
             delay,
             dispersion: log2d(server_precision) + log2d(local_precision) + PHI * round_trip.abs(),
             time: t4,
+            phase: 0.0,
         }
     }
 }
@@ -65,6 +69,16 @@ pub struct PeerStatistics {
     pub jitter: f64,
     /// Time of the sample the offset came from.
     pub time: NtpTimestamp,
+    /// Slewed phase the offset is referred to (that of the newest sample): the offset
+    /// at a later slewed phase `p` is `offset - (p - phase)`. 0 when compensation is off.
+    pub phase: f64,
+}
+
+impl PeerStatistics {
+    /// The offset corrected for the phase slewed since the statistics were computed.
+    pub fn offset_at(&self, phase_now: f64) -> f64 {
+        self.offset - (phase_now - self.phase)
+    }
 }
 
 /// What [`ClockFilter::add`] made of a sample.
@@ -160,8 +174,15 @@ impl ClockFilter {
             MAXDISP
         };
         let valid = sample.offset.is_finite() && sample.delay.is_finite() && dispersion < MAXDISP;
+        let phase = if sample.phase.is_finite() {
+            sample.phase
+        } else {
+            0.0
+        };
+        // Stages hold theta + phase: offsets referred to a fixed phase origin, so samples
+        // taken before and after some slewing compare correctly (0 shift without it).
         self.stages[self.next % NSTAGE] = Stage {
-            offset: if valid { sample.offset } else { 0.0 },
+            offset: if valid { sample.offset + phase } else { 0.0 },
             delay: if valid {
                 sample.delay.max(0.0)
             } else {
@@ -181,11 +202,12 @@ impl ClockFilter {
             return FilterVerdict::Stale;
         };
         let candidate = PeerStatistics {
-            offset: best.offset,
+            offset: best.offset - phase,
             delay: best.delay,
             dispersion,
             jitter,
             time: best.time,
+            phase,
         };
         let Some(old) = self.stats else {
             self.stats = Some(candidate);
@@ -203,7 +225,7 @@ impl ClockFilter {
         }
         // Popcorn spike suppressor (ntpd's form: compare with the last used offset and the
         // jitter before this sample; the new jitter is measured about the spike itself).
-        if (candidate.offset - old.offset).abs() > SGATE * old.jitter
+        if (candidate.offset_at(old.phase) - old.offset).abs() > SGATE * old.jitter
             && since_last < 2.0 * log2d(poll)
             && synchronized
         {

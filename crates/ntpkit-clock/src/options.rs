@@ -93,6 +93,10 @@ pub struct ClockOptions {
     pub tinker: TinkerOptions,
     /// Selection parameters.
     pub tos: TosOptions,
+    /// Correct stored filter samples for the phase the discipline slewed after they were
+    /// taken (ntpkit extension; off = RFC 5905 behaviour). Samples must then carry
+    /// [`crate::SystemProcess::slewed_phase`] in [`crate::FilterSample::phase`].
+    pub compensate_slew: bool,
 }
 
 impl ClockOptions {

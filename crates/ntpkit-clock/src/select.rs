@@ -73,6 +73,9 @@ pub struct SelectContext {
     /// The current system peer, kept when still a survivor at the best stratum (no
     /// needless clock hopping).
     pub current_peer: Option<SourceId>,
+    /// Phase slewed so far ([`crate::SystemProcess::slewed_phase`]): candidate offsets are
+    /// corrected to it. 0 (with samples at phase 0) is the RFC's uncorrected behaviour.
+    pub phase: f64,
 }
 
 /// Runs fit, intersection, cluster and combine over `candidates`.
@@ -80,6 +83,16 @@ pub fn select(candidates: &[Candidate], ctx: &SelectContext, options: &ClockOpti
     let tos = &options.tos;
     let phi = options.tinker.phi;
     let mut out = Selection::default();
+    let adjusted: Vec<Candidate> = candidates
+        .iter()
+        .map(|c| {
+            let mut c = *c;
+            c.stats.offset = c.stats.offset_at(ctx.phase);
+            c.stats.phase = ctx.phase;
+            c
+        })
+        .collect();
+    let candidates = &adjusted[..];
 
     // Fitness (RFC 5905 A.5.5.3 `accept`, with ntpd's floor/ceiling).
     let mut fit: Vec<(&Candidate, f64)> = Vec::with_capacity(candidates.len());

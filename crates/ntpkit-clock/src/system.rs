@@ -66,6 +66,8 @@ pub struct SystemProcess {
     /// Since when there has been no system peer (for orphan mode).
     peerless_since: Option<NtpTimestamp>,
     local_refid: Option<ReferenceId>,
+    /// Sum of the phase corrections slewed so far (compensate_slew only).
+    phase: f64,
 }
 
 impl SystemProcess {
@@ -77,16 +79,19 @@ impl SystemProcess {
         restored_frequency: Option<f64>,
     ) -> Result<Self, ClockError> {
         options.validate()?;
+        let mut discipline = Discipline::new(options.tinker, precision, restored_frequency);
+        discipline.set_slew_compensation(options.compensate_slew);
         Ok(Self {
             options,
             precision,
-            discipline: Discipline::new(options.tinker, precision, restored_frequency),
+            discipline,
             leap: LeapControl::new(LeapMode::Step),
             system_peer: None,
             last_sample: None,
             synced: None,
             peerless_since: None,
             local_refid: None,
+            phase: 0.0,
         })
     }
 
@@ -126,6 +131,12 @@ impl SystemProcess {
         self.discipline.poll()
     }
 
+    /// Phase (seconds) the discipline has slewed the clock by since start, for
+    /// [`crate::FilterSample::phase`]; always 0 unless `compensate_slew` is on.
+    pub fn slewed_phase(&self) -> f64 {
+        self.phase
+    }
+
     /// Whether the clock has been synchronised by a system peer.
     pub fn is_synchronized(&self) -> bool {
         self.synced.is_some()
@@ -140,6 +151,7 @@ impl SystemProcess {
             poll: self.discipline.poll(),
             local_refid: self.local_refid,
             current_peer: self.system_peer,
+            phase: self.phase,
         };
         let selection = select(candidates, &ctx, &self.options);
         self.system_peer = selection.system_peer;
@@ -217,9 +229,14 @@ impl SystemProcess {
 
     /// The once-a-second clock-adjust process (RFC 5905 A.5.6.1) plus the leap schedule.
     pub fn tick(&mut self, now: NtpTimestamp) -> Tick {
-        let frequency = ClockAdjust::SetFrequency {
-            frequency: self.discipline.tick(),
-        };
+        let base = self.discipline.frequency();
+        let total = self.discipline.tick();
+        if self.options.compensate_slew {
+            // The part beyond the frequency correction moves the clock's phase: exactly
+            // what stored offsets must be corrected by.
+            self.phase += total - base;
+        }
+        let frequency = ClockAdjust::SetFrequency { frequency: total };
         let leap = if self.synced.is_some() {
             self.leap.tick(now).map(|action| match action {
                 LeapAction::Step(offset) => ClockAdjust::Step { offset },

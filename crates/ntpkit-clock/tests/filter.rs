@@ -151,3 +151,21 @@ fn garbage_samples_do_not_poison_the_filter() {
     f.reset();
     assert!(f.statistics().is_none());
 }
+
+#[test]
+fn slew_compensation_refers_old_samples_to_the_current_phase() {
+    // Sample A (offset 10 ms, lowest delay) was taken at slewed phase 0; since then the
+    // discipline slewed 4 ms, so what A measured now means 10 - 4 = 6 ms.
+    let mut f = ClockFilter::new(-20);
+    f.add(sample(0.010, 0.001, 0.0, 0.0), at(0.0), 6, false);
+    let mut b = sample(0.006, 0.002, 0.0, 64.0);
+    b.phase = 0.004;
+    f.add(b, at(64.0), 6, false);
+    let stats = f.statistics().unwrap();
+    assert_eq!(stats.delay, 0.001, "A still has the lowest delay");
+    assert!((stats.offset - 0.006).abs() < 1e-12, "{}", stats.offset);
+    // Both samples agree once compensated: the jitter is the precision floor.
+    assert_eq!(stats.jitter, 2f64.powi(-20));
+    // Another 1 ms slewed later: offset_at corrects again.
+    assert!((stats.offset_at(0.005) - 0.005).abs() < 1e-12);
+}

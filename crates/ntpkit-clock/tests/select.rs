@@ -10,6 +10,7 @@ fn ctx() -> SelectContext {
         poll: 6,
         local_refid: Some(ReferenceId([192, 0, 2, 1])),
         current_peer: None,
+        phase: 0.0,
     }
 }
 

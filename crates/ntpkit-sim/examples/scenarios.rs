@@ -10,35 +10,42 @@ fn run(s: Scenario) -> Report {
     Simulation::new(s).expect("valid options").run()
 }
 
+fn compensated(mut s: Scenario) -> Scenario {
+    s.options.compensate_slew = true;
+    s
+}
+
 fn main() {
     let seed = 1;
-    let rows: Vec<(&str, Report)> = vec![
-        (
-            "LAN, 3 good servers, cold start (main)",
-            run(library::lan(seed)),
-        ),
+    let scenarios: Vec<(&str, Scenario)> = vec![
+        ("LAN, 3 good servers, cold start (main)", library::lan(seed)),
         (
             "WAN, 3 good servers (20 ms, 5 ms jitter, 1 % loss)",
-            run(library::wan(seed)),
+            library::wan(seed),
         ),
         (
             "LAN, 5 servers of which 2 falsetickers",
-            run(library::falsetickers(seed)),
+            library::falsetickers(seed),
         ),
-        ("LAN, all servers gone 6h..7h", run(library::outage(seed))),
+        ("LAN, all servers gone 6h..7h", library::outage(seed)),
         (
             "LAN, start 127 ms off (slew)",
-            run(library::start_offset(seed, 0.127)),
+            library::start_offset(seed, 0.127),
         ),
         (
             "LAN, start 129 ms off (step)",
-            run(library::start_offset(seed, 0.129)),
+            library::start_offset(seed, 0.129),
         ),
-        (
-            "LAN, leap second inserted 2016-12-31",
-            run(library::leap(seed)),
-        ),
+        ("LAN, leap second inserted 2016-12-31", library::leap(seed)),
     ];
+    let mut rows: Vec<(String, Report)> = Vec::new();
+    for (name, s) in &scenarios {
+        rows.push((format!("{name}, RFC"), run(s.clone())));
+        rows.push((
+            format!("{name}, slew-compensated"),
+            run(compensated(s.clone())),
+        ));
+    }
     let mut md = String::new();
     md.push_str("# Clock discipline scenarios (ntpkit-sim)\n\n");
     md.push_str(
@@ -53,7 +60,9 @@ fn main() {
     md.push_str(
         "clock minus true UTC, sampled every second after the settle time (6 h; 5 h for the\n",
     );
-    md.push_str("outage run, 1 h for the 2 h start runs).\n\n");
+    md.push_str("outage run, 1 h for the 2 h start runs). \"RFC\" is RFC 5905 as specified (the default);\n");
+    md.push_str("\"slew-compensated\" also corrects stored filter samples for the phase slewed since they\n");
+    md.push_str("were taken (`ClockOptions::compensate_slew`).\n\n");
     md.push_str(
         "| scenario | RMS offset | max offset | freq error at end | within 1 ms after | steps |\n",
     );
@@ -74,12 +83,16 @@ fn main() {
     md.push_str("\n![offset vs time, main scenario](clock-offset.svg)\n");
     std::fs::create_dir_all("docs").expect("docs dir");
     std::fs::write("docs/clock-scenarios.md", &md).expect("write table");
-    std::fs::write("docs/clock-offset.svg", svg(&rows[0].1.trace)).expect("write plot");
+    std::fs::write(
+        "docs/clock-offset.svg",
+        svg(&rows[0].1.trace, &rows[1].1.trace),
+    )
+    .expect("write plot");
     print!("{md}");
 }
 
-/// Offset (ms, symmetric log-ish clipped linear scale) against time (h) as a polyline.
-fn svg(trace: &[(f64, f64)]) -> String {
+/// Offset (ms, clipped linear scale) against time (h): RFC in blue, compensated in orange.
+fn svg(trace: &[(f64, f64)], other: &[(f64, f64)]) -> String {
     let (w, h, m) = (800.0, 400.0, 50.0);
     let t_max = trace.last().map_or(1.0, |p| p.0).max(1.0);
     let y_max = 2.0; // ms; the cold start (50 ms) is clipped, the steady state is visible
@@ -111,10 +124,23 @@ fn svg(trace: &[(f64, f64)]) -> String {
             h - 15.0
         );
     }
-    s.push_str("<polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1\" points=\"");
-    for (t, o) in trace {
-        let _ = write!(s, "{:.1},{:.1} ", x(*t), y(*o));
+    for (points, colour, label, ly) in [
+        (trace, "#1565c0", "RFC 5905", 40.0),
+        (other, "#e65100", "slew-compensated", 56.0),
+    ] {
+        let _ = write!(
+            s,
+            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1\" points=\""
+        );
+        for (t, o) in points {
+            let _ = write!(s, "{:.1},{:.1} ", x(*t), y(*o));
+        }
+        let _ = writeln!(
+            s,
+            "\"/>\n<text x=\"{}\" y=\"{ly}\" fill=\"{colour}\">{label}</text>",
+            w - 200.0
+        );
     }
-    s.push_str("\"/>\n</svg>\n");
+    s.push_str("</svg>\n");
     s
 }

@@ -314,7 +314,8 @@ impl Simulation {
             reference_time: t2,
         });
         self.report.servers[i].replies += 1;
-        let sample = FilterSample::from_exchange(t1, t2, t3, t4, PRECISION, PRECISION);
+        let mut sample = FilterSample::from_exchange(t1, t2, t3, t4, PRECISION, PRECISION);
+        sample.phase = self.system.slewed_phase();
         let synced = self.system.is_synchronized();
         let verdict = assoc.filter.add(sample, t4, self.system.poll(), synced);
         // RFC 5905 A.5.2: selection runs when a burst is over, so every association's

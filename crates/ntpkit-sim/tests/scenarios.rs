@@ -148,3 +148,23 @@ fn one_source_announcing_a_leap_is_ignored() {
     let r = run(s);
     assert!(r.steps.is_empty(), "{:?}", r.steps);
 }
+
+#[test]
+fn slew_compensation_fixes_the_start_up_frequency_measurement() {
+    // RFC behaviour measures the frequency over the 900 s stepout from filter samples up to
+    // eight polls old, whose offsets predate the phase slewed since; with a 127 ms start the
+    // slew is ~120 us/s, so a sample ~40 s stale misleads the estimate by ~5 PPM. With
+    // compensation only the uncorrected 20 PPM drift over the sample age remains (age
+    // ~200 s x 20 PPM over the 900 s window, ~0.5 PPM), which the PLL then trims.
+    let rfc = run(library::start_offset(1, 0.127));
+    let mut s = library::start_offset(1, 0.127);
+    s.options.compensate_slew = true;
+    let comp = run(s);
+    assert!(rfc.frequency_error.abs() > 2e-6, "{}", rfc.frequency_error);
+    assert!(
+        comp.frequency_error.abs() < 1e-6,
+        "{}",
+        comp.frequency_error
+    );
+    assert!(comp.rms_offset < rfc.rms_offset);
+}

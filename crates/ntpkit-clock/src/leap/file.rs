@@ -93,6 +93,27 @@ impl LeapTable {
         })
     }
 
+    /// The table in `leap-seconds.list` form, with its `#h` hash (for tests, or for a
+    /// server that redistributes the file it verified).
+    pub fn to_text(&self) -> String {
+        let mut hasher = Sha1::new();
+        let mut out = format!("#$\t{}\n#@\t{}\n", self.updated, self.expires);
+        hasher.update(self.updated.to_string().as_bytes());
+        hasher.update(self.expires.to_string().as_bytes());
+        for e in &self.entries {
+            out.push_str(&format!("{}\t{}\n", e.ntp_seconds, e.tai_offset));
+            hasher.update(format!("{}{}", e.ntp_seconds, e.tai_offset).as_bytes());
+        }
+        let digest: [u8; 20] = hasher.finalize().into();
+        out.push_str("#h\t");
+        for (i, word) in digest.chunks_exact(4).enumerate() {
+            let word = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+            out.push_str(&format!("{}{word:08x}", if i == 0 { "" } else { " " }));
+        }
+        out.push('\n');
+        out
+    }
+
     /// Whether the file has expired at `ntp_seconds` (era 0 / era-extended NTP seconds).
     pub fn is_expired(&self, ntp_seconds: u64) -> bool {
         ntp_seconds >= self.expires

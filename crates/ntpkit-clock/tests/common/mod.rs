@@ -21,6 +21,7 @@ pub fn sample(offset: f64, delay: f64, dispersion: f64, time: f64) -> FilterSamp
         delay,
         dispersion,
         time: at(time),
+        phase: 0.0,
     }
 }
 
@@ -41,6 +42,7 @@ pub fn candidate(
             dispersion,
             jitter,
             time: at(time),
+            phase: 0.0,
         },
         server: ServerInfo {
             leap: LeapIndicator::NoWarning,
