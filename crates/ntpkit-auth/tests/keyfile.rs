@@ -87,6 +87,16 @@ fn auto_detection_picks_the_dialect() {
     let ntp = parse_key_file("k", "1 MD5 tulip\n2 SHA1 00112233445566778899aabb\n").unwrap();
     assert_eq!(ntp.format, KeyFileFormat::Ntp);
     assert_eq!(ntp.entries[1].key.len(), 12);
+    // A broken ntpd line is an ntpd error, not a chrony key spelled "MD5".
+    let err = parse_key_file("k", "1 MD5 abcdefgh\n2 MD5\n").unwrap_err();
+    assert!(matches!(
+        err,
+        AuthError::KeyFile {
+            line: 2,
+            problem: KeyFileProblem::MissingField { found: 2 },
+            ..
+        }
+    ));
 }
 
 #[test]

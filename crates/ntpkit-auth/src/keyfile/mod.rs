@@ -90,12 +90,15 @@ impl KeyFile {
     }
 }
 
-/// Parses a key file in either dialect, choosing chrony's when a line has exactly two
-/// fields or a key with a `HEX:`/`ASCII:` prefix, and ntpd's otherwise.
+/// Parses a key file in either dialect, choosing chrony's when a key has a `HEX:`/`ASCII:`
+/// prefix or a line is `ID KEY` (two fields, the second not an algorithm name), and ntpd's
+/// otherwise.
 ///
 /// The two dialects read `1 MD5 password` the same way; they differ only on keys longer
 /// than 20 characters without a prefix (hex for ntpd, ASCII for chrony), where the
-/// detection above picks ntpd unless something chrony-only appears in the file.
+/// detection above picks ntpd unless something chrony-only appears in the file. A broken
+/// ntpd line such as `1 MD5` (key missing) stays an ntpd error rather than becoming a
+/// chrony key spelled "MD5".
 pub fn parse_key_file(file_name: &str, text: &str) -> Result<KeyFile, AuthError> {
     if looks_like_chrony(text) {
         parse_chrony_keys(file_name, text)
@@ -107,10 +110,12 @@ pub fn parse_key_file(file_name: &str, text: &str) -> Result<KeyFile, AuthError>
 fn looks_like_chrony(text: &str) -> bool {
     text.lines().take(MAX_LINES).any(|line| {
         let line = line.split('#').next().unwrap_or("");
-        let fields: Vec<&str> = line.split_ascii_whitespace().take(4).collect();
-        fields.len() == 2
-            || fields
-                .last()
-                .is_some_and(|k| k.starts_with("HEX:") || k.starts_with("ASCII:"))
+        let mut fields = line.split_ascii_whitespace();
+        let (first, second, third) = (fields.next(), fields.next(), fields.next());
+        let key = third.or(second).unwrap_or("");
+        let id_key_line = first.is_some()
+            && third.is_none()
+            && second.is_some_and(|f| f.parse::<crate::MacAlgorithm>().is_err());
+        id_key_line || key.starts_with("HEX:") || key.starts_with("ASCII:")
     })
 }
