@@ -1,6 +1,6 @@
 //! Address and free-text fields.
 
-use core::fmt;
+use core::fmt::{self, Write as _};
 use std::net::IpAddr;
 
 use crate::error::StatsError;
@@ -50,7 +50,14 @@ impl fmt::Display for StatAddr {
         match self {
             Self::Ip(ip) => ip.fmt(f),
             Self::Missing => f.write_str("-"),
-            Self::Other(text) => f.write_str(text),
+            // Parsed tokens are printable ASCII; one built by hand could hold a space or a
+            // line end, which would forge fields or records, so those print as `?`.
+            Self::Other(text) => {
+                for c in text.chars() {
+                    f.write_char(if c.is_ascii_graphic() { c } else { '?' })?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -36,6 +36,21 @@ impl<'a> Fields<'a> {
 
     /// The next field, or `None` at the end of the line.
     pub(crate) fn next_opt(&mut self, field: &'static str) -> Result<Option<&'a str>, StatsError> {
+        self.take(field, |b| b.is_ascii_control())
+    }
+
+    /// The next field, which may hold control bytes other than line ends: NTPsec writes a
+    /// reference id's raw bytes (e.g. `.\x7f\x7f\x01\x01.` for chrony's local refid).
+    pub(crate) fn next_verbatim(&mut self, field: &'static str) -> Result<&'a str, StatsError> {
+        self.take(field, |b| b == b'\n' || b == b'\r')?
+            .ok_or(StatsError::MissingField { field })
+    }
+
+    fn take(
+        &mut self,
+        field: &'static str,
+        forbidden: impl Fn(u8) -> bool,
+    ) -> Result<Option<&'a str>, StatsError> {
         let Some(rest) = self.rest else {
             return Ok(None);
         };
@@ -43,7 +58,7 @@ impl<'a> Fields<'a> {
             Some((token, rest)) => (token, Some(rest)),
             None => (rest, None),
         };
-        if token.is_empty() || token.bytes().any(|b| b.is_ascii_control()) {
+        if token.is_empty() || token.bytes().any(forbidden) {
             return Err(StatsError::InvalidField { field });
         }
         self.rest = rest;

@@ -104,3 +104,14 @@ fn every_kind_refuses_garbage_without_panicking() {
         }
     }
 }
+
+#[test]
+fn hand_built_fields_cannot_forge_a_record() {
+    let line = "61365 43200.250 192.0.2.1 192.0.2.53 3972816000.000000000 3972816000.001000000 3972816000.001100000 3972816000.002000000 0 4 4 2 6 -23 0.012345 0.023456 192.0.2.9";
+    let mut record = RawStats::parse(line).unwrap();
+    record.header.as_mut().unwrap().refid = "X\n61365 0.000 forged".to_owned();
+    record.source = StatAddr::Other("a b\nc".to_owned());
+    let printed = StatRecord::Raw(record).to_line();
+    assert_eq!(printed.matches('\n').count(), 1, "{printed:?}");
+    assert!(printed.contains(" a?b?c ") && printed.contains(" X?61365?0.000?forged\n"));
+}

@@ -52,7 +52,7 @@ proptest! {
         });
         let trailer = if header.is_some() && !trailer.is_empty() { Some(trailer) } else { None };
         let record = RawStats { time: t, source: a, destination: b, originate: ts[0], receive: ts[1],
-            transmit: ts[2], destination_time: ts[3], header, trailer };
+            transmit: ts[2], destination_time: ts[3], header, trailer, extra_fields: Vec::new() };
         let parsed = RawStats::parse(&record.to_string()).unwrap();
         for (x, y) in [(parsed.originate, record.originate), (parsed.receive, record.receive),
                        (parsed.transmit, record.transmit), (parsed.destination_time, record.destination_time)] {

@@ -6,7 +6,7 @@
 //! MAC, ` LEN: HEX`. Both shapes parse and print back as they were; timestamps are
 //! `ulfptoa(t, 9)`: unsigned NTP seconds and nine decimals.
 
-use core::fmt;
+use core::fmt::{self, Write as _};
 
 use crate::addr::StatAddr;
 use crate::decimal::Decimal;
@@ -70,8 +70,9 @@ pub struct RawHeader {
     pub root_delay: Decimal,
     /// Root dispersion, seconds (`%.6f`).
     pub root_dispersion: Decimal,
-    /// Reference id as ntpd prints it: four ASCII characters at stratum 0 and 1, a dotted
-    /// quad above.
+    /// Reference id as the writer printed it: ntpd prints four ASCII characters at stratum 0
+    /// and 1 and a dotted quad above; NTPsec 1.2.2 prints a non-ASCII stratum-1 refid's raw
+    /// bytes between dots (control bytes included), which is kept verbatim.
     pub refid: String,
 }
 
@@ -121,8 +122,10 @@ impl RawHeader {
         let precision = signed(f.next("precision")?, "precision")?;
         let root_delay = Decimal::parse(f.next("root delay")?, "root delay")?;
         let root_dispersion = Decimal::parse(f.next("root dispersion")?, "root dispersion")?;
-        let refid = f.next("refid")?;
-        if refid.len() > 16 || !refid.bytes().all(|b| b.is_ascii_graphic()) {
+        // Kept verbatim (at most 16 bytes): ntpd writes ASCII or a dotted quad, NTPsec the
+        // raw bytes of a non-ASCII stratum-1 refid between dots.
+        let refid = f.next_verbatim("refid")?;
+        if refid.len() > 16 {
             return Err(StatsError::InvalidField { field: "refid" });
         }
         Ok(Self {
@@ -139,6 +142,24 @@ impl RawHeader {
     }
 }
 
+/// A refid as printed: the public `refid` field could be set to anything, so a space or a
+/// line end (which would split the field or forge a record) prints as `?`. Parsed refids
+/// never contain them, so parsed lines still print back unchanged.
+struct RefIdText<'a>(&'a str);
+
+impl fmt::Display for RefIdText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            f.write_char(if matches!(c, ' ' | '\n' | '\r') {
+                '?'
+            } else {
+                c
+            })?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for RawHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -152,7 +173,7 @@ impl fmt::Display for RawHeader {
             self.precision,
             self.root_delay,
             self.root_dispersion,
-            self.refid
+            RefIdText(&self.refid)
         )
     }
 }
@@ -178,6 +199,10 @@ pub struct RawStats {
     pub header: Option<RawHeader>,
     /// Bytes after the 48-byte header (extension fields, MAC), if any; requires `header`.
     pub trailer: Option<Vec<u8>>,
+    /// Further integer fields after the refid, kept verbatim. NTPsec 1.2.2 writes three
+    /// (seen as `0 0 0` on every line it wrote here); ntpd writes none. Requires `header`
+    /// and excludes `trailer`.
+    pub extra_fields: Vec<i64>,
 }
 
 impl RawStats {
@@ -211,6 +236,7 @@ impl RawStats {
                 refid: RawHeader::refid_text(header.reference_id.0, header.stratum.0),
             }),
             trailer: (!trailer.is_empty()).then(|| trailer.to_vec()),
+            extra_fields: Vec::new(),
         }
     }
 
@@ -228,11 +254,19 @@ impl RawStats {
             None => None,
             Some(leap) => Some(RawHeader::parse(&mut f, leap)?),
         };
-        let trailer = match (&header, f.next_opt("trailer length")?) {
-            (_, None) => None,
-            (None, Some(_)) => return Err(StatsError::TrailingData { after: "t4" }),
-            (Some(_), Some(len)) => Some(parse_trailer(len, f.next("trailer")?)?),
-        };
+        let mut trailer = None;
+        let mut extra_fields = Vec::new();
+        if header.is_some() {
+            while let Some(token) = f.next_opt("trailer length")? {
+                if token.ends_with(':') && extra_fields.is_empty() {
+                    trailer = Some(parse_trailer(token, f.next("trailer")?)?);
+                    break;
+                }
+                extra_fields.push(parse_c_int(token).ok_or(StatsError::InvalidField {
+                    field: "extra field",
+                })?);
+            }
+        }
         f.finish()?;
         Ok(Self {
             time,
@@ -244,6 +278,7 @@ impl RawStats {
             destination_time,
             header,
             trailer,
+            extra_fields,
         })
     }
 }
@@ -289,6 +324,9 @@ impl fmt::Display for RawStats {
         )?;
         if let Some(header) = &self.header {
             write!(f, " {header}")?;
+            for field in &self.extra_fields {
+                write!(f, " {field}")?;
+            }
             if let Some(trailer) = self.trailer.as_deref().filter(|t| !t.is_empty()) {
                 write!(f, " {}: ", trailer.len())?;
                 for byte in trailer {
