@@ -177,13 +177,14 @@ pub enum KeyFileProblem {
         /// Number of fields found.
         found: usize,
     },
-    /// The line has fields after the key.
+    /// The line has fields after the key. The text is not quoted: it may be the rest of a
+    /// password that contains white space.
     #[error(
-        "unexpected text after the key (per-key address lists are not supported; remove `{text}`)"
+        "unexpected field {field} after the key (keys cannot contain white space, and per-key address lists are not supported)"
     )]
     TrailingField {
-        /// The extra text (at most 64 bytes).
-        text: String,
+        /// 1-based position of the first unexpected field.
+        field: usize,
     },
     /// The key id is not a number in 1..=65534.
     #[error("key id `{text}` is not a number in 1..=65534")]

@@ -138,7 +138,12 @@ fn errors_name_file_line_and_problem() {
 
     // ntpd 4.2.8's per-key address list is refused, not silently ignored.
     let (_, _, p) = problem(parse_ntp_keys("k", "1 MD5 secret 10.0.0.1,10.0.0.2\n").unwrap_err());
-    assert!(matches!(p, KeyFileProblem::TrailingField { .. }));
+    assert_eq!(p, KeyFileProblem::TrailingField { field: 4 });
+    // A password with a space: the error must not quote the rest of it.
+    let err = parse_ntp_keys("k", "1 MD5 correct horse\n").unwrap_err();
+    assert!(!err.to_string().contains("horse"), "{err}");
+    let err = parse_chrony_keys("k", "1 MD5 correct horse\n").unwrap_err();
+    assert!(!err.to_string().contains("horse"), "{err}");
 
     let (_, _, p) = problem(parse_chrony_keys("k", "1 MD5 HEX:\n").unwrap_err());
     assert_eq!(p, KeyFileProblem::EmptyKey);

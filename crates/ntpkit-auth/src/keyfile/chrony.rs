@@ -2,7 +2,6 @@
 
 use super::lines::{Builder, Secret, numbered_lines, parse_key_id, parse_type};
 use super::{KeyFile, KeyFileFormat};
-use crate::key_id::bounded_copy;
 use crate::{AuthError, KeyFileProblem, MacAlgorithm};
 
 /// Parses a chrony key file.
@@ -30,13 +29,8 @@ pub fn parse_chrony_keys(file_name: &str, text: &str) -> Result<KeyFile, AuthErr
         let (id, algorithm, key) = match fields.as_slice() {
             [id, key] => (*id, MacAlgorithm::Md5, *key),
             [id, kind, key] => (*id, parse_type(&b, n, kind)?, *key),
-            [_, _, _, extra, ..] => {
-                return Err(b.error(
-                    n,
-                    KeyFileProblem::TrailingField {
-                        text: bounded_copy(extra),
-                    },
-                ));
+            [_, _, _, _, ..] => {
+                return Err(b.error(n, KeyFileProblem::TrailingField { field: 4 }));
             }
             other => {
                 return Err(b.error(n, KeyFileProblem::MissingField { found: other.len() }));

@@ -2,7 +2,6 @@
 
 use super::lines::{Builder, Secret, numbered_lines, parse_key_id, parse_type};
 use super::{KeyFile, KeyFileFormat};
-use crate::key_id::bounded_copy;
 use crate::{AuthError, KeyFileProblem};
 
 /// ntpd and NTPsec read a key of up to 20 characters as ASCII and a longer one as hex.
@@ -34,13 +33,8 @@ pub fn parse_ntp_keys(file_name: &str, text: &str) -> Result<KeyFile, AuthError>
             }
             return Err(b.error(n, KeyFileProblem::MissingField { found }));
         };
-        if let Some(extra) = fields.next() {
-            return Err(b.error(
-                n,
-                KeyFileProblem::TrailingField {
-                    text: bounded_copy(extra),
-                },
-            ));
+        if fields.next().is_some() {
+            return Err(b.error(n, KeyFileProblem::TrailingField { field: 4 }));
         }
         let id = parse_key_id(&b, n, id)?;
         let algorithm = parse_type(&b, n, kind)?;
