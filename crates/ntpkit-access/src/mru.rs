@@ -187,8 +187,10 @@ impl MruList {
     ) -> Touch {
         let key = address_key(address);
         if let Some(index) = self.find(key) {
-            self.unlink(index);
-            self.link_head(index);
+            if index != self.head {
+                self.unlink(index);
+                self.link_head(index);
+            }
             if let Some(slot) = self.slots.get_mut(index) {
                 slot.port = port;
             }
