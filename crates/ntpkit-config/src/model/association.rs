@@ -48,6 +48,7 @@ impl AssociationMode {
 /// One association command with its options. Options the manual does not list for a command
 /// are refused by the parser (see the crate documentation's table).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Association {
     /// Which command.
     pub mode: AssociationMode,
@@ -98,6 +99,7 @@ impl Association {
 /// The local clock driver (ntpd's type 1 reference clock, `server 127.127.1.u`): the host's own
 /// clock offered as a source, usually at a high stratum as a last resort.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocalClock {
     /// The unit `u` of `127.127.1.u`.
     pub unit: LocalClockUnit,

@@ -104,6 +104,7 @@ impl FileGenType {
 
 /// One `filegen` line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FileGen {
     /// Which statistics the set records.
     pub kind: StatsKind,
