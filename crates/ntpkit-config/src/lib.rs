@@ -41,7 +41,7 @@
 //! | `server`, `pool`, `peer`, `broadcast`, `manycastclient` | `[-4\|-6] address` then `key N` (1..=65534), `burst`, `iburst`, `version N` (1..=4), `prefer`, `minpoll N`/`maxpoll N` (3..=17), `ttl N` (0..=255), `noselect`, `port P` |
 //! | `server 127.127.1.u`, `fudge 127.127.1.u` | the local clock driver, units 0..=3; `fudge` takes `stratum N` (0..=15) and `refid XXXX` |
 //! | `broadcastclient`, `manycastserver addr...`, `multicastclient [addr...]` | multicast group addresses (`multicastclient` defaults to 224.0.1.1) |
-//! | `keys`, `keysdir`, `trustedkey`, `controlkey`, `requestkey` | `trustedkey 1 2 10-20` or `(10 ... 20)` |
+//! | `keys`, `keysdir`, `trustedkey`, `controlkey`, `requestkey` | `trustedkey 1 2 10-20` or `(10 ... 20)` (printed in the second form, which ntpd and NTPsec read) |
 //! | `restrict [-4\|-6] default\|source\|address [mask m] flags...` | flags are `ntpkit-access`'s [`RestrictFlag`]; `address/len` also accepted; `none` means no flag |
 //! | `discard average A minimum M monitor P` | [`DiscardConfig`], plus `leak N` |
 //! | `mru maxdepth\|maxmem\|mindepth\|maxage\|initalloc\|initmem\|incalloc\|incmem N` | [`MruConfig`] |
