@@ -82,6 +82,11 @@ impl SimClock {
         self.epoch + NtpDuration::from_seconds_f64(seconds)
     }
 
+    /// Intrinsic frequency error of the oscillator now (s/s), wander included.
+    pub fn oscillator_error(&self) -> f64 {
+        self.oscillator
+    }
+
     /// Rate of the clock relative to true time, minus one (s/s).
     pub fn rate_error(&self) -> f64 {
         self.oscillator + self.correction

@@ -81,7 +81,8 @@ pub struct Report {
     pub max_offset: f64,
     /// |clock minus UTC| at the end, seconds.
     pub final_offset: f64,
-    /// Clock rate error (oscillator plus correction) at the end, s/s.
+    /// Frequency error at the end: oscillator error plus the discipline's frequency
+    /// correction (the phase-slew share of the rate excluded), s/s.
     pub frequency_error: f64,
     /// True time after which |offset| stayed below 1 ms to the end (None: never did).
     pub time_to_1ms: Option<f64>,

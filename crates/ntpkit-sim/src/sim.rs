@@ -394,7 +394,10 @@ impl Simulation {
             0.0
         };
         self.report.final_offset = self.offset_now().abs();
-        self.report.frequency_error = self.clock.rate_error();
+        // The discipline's frequency estimate against the oscillator's true error (the
+        // clock's momentary rate also carries the phase slew, which is not an error).
+        self.report.frequency_error =
+            self.clock.oscillator_error() + self.system.discipline().frequency();
         self.report.time_to_1ms = match self.last_bad {
             None => Some(0.0),
             Some(t) if self.report.final_offset < 1e-3 => Some(t),
