@@ -31,3 +31,38 @@ pub fn parse_drift(text: &str) -> Result<f64, ClockError> {
     }
     Ok(frequency)
 }
+
+/// When to write the drift file: at most once an hour (as ntpd does), and only once the
+/// discipline has a frequency worth keeping. The runtime writes the text it returns to a
+/// temporary file and renames it over the drift file.
+#[derive(Debug, Clone, Default)]
+pub struct DriftSchedule {
+    last_write: Option<ntpkit_wire::NtpTimestamp>,
+}
+
+impl DriftSchedule {
+    /// Seconds between writes.
+    pub const INTERVAL: f64 = 3600.0;
+
+    /// A schedule that has written nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The drift file text to write now, if one is due: an hour after the last write (the
+    /// first write an hour after the first call), and only while `synchronized`.
+    pub fn poll(
+        &mut self,
+        now: ntpkit_wire::NtpTimestamp,
+        frequency: f64,
+        synchronized: bool,
+    ) -> Option<String> {
+        let last = *self.last_write.get_or_insert(now);
+        let due = crate::clock::seconds_between(now, last) >= Self::INTERVAL;
+        if !(due && synchronized && frequency.is_finite()) {
+            return None;
+        }
+        self.last_write = Some(now);
+        Some(format_drift(frequency))
+    }
+}

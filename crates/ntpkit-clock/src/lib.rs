@@ -49,7 +49,7 @@ mod sysvars;
 pub use candidate::{Candidate, ServerInfo, SourceId};
 pub use clock::{Clock, ClockAdjust, ClockStatus};
 pub use discipline::{Discipline, DisciplineOutcome, DisciplineState};
-pub use drift::{format_drift, parse_drift};
+pub use drift::{DriftSchedule, format_drift, parse_drift};
 pub use error::ClockError;
 pub use filter::{ClockFilter, FilterSample, FilterVerdict, PeerStatistics};
 pub use options::{ClockOptions, TinkerOptions, TosOptions};
