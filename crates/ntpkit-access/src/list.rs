@@ -17,7 +17,7 @@ use crate::{RestrictEntry, RestrictFlags, RestrictNetwork};
 /// configured). Adding an entry whose prefix and `ntpport` equal an existing one adds its
 /// flags to that entry, as ntpd does for repeated `restrict` lines.
 ///
-/// Lookups go through a compiled interval table (O(log n), see the crate docs for figures);
+/// Lookups go through a compiled interval table (O(log n); figures in the crate README);
 /// every change rebuilds it, so load many entries with [`RestrictList::extend`] or
 /// [`RestrictList::from_entries`] rather than one [`RestrictList::add`] at a time.
 ///
