@@ -92,8 +92,12 @@ impl<'a> ExtensionFields<'a> {
     /// The fields in order.
     pub fn iter(&self) -> ExtensionFieldIter<'a> {
         match self.inner {
-            Inner::Wire { bytes, .. } => ExtensionFieldIter::Wire(bytes),
-            Inner::List(list) => ExtensionFieldIter::List(list.iter()),
+            Inner::Wire { bytes, .. } => ExtensionFieldIter {
+                inner: IterInner::Wire(bytes),
+            },
+            Inner::List(list) => ExtensionFieldIter {
+                inner: IterInner::List(list.iter()),
+            },
         }
     }
 
@@ -189,12 +193,15 @@ impl<'a> IntoIterator for &ExtensionFields<'a> {
 
 /// Iterator over [`ExtensionFields`].
 #[derive(Clone, Debug)]
-pub enum ExtensionFieldIter<'a> {
+pub struct ExtensionFieldIter<'a> {
+    inner: IterInner<'a>,
+}
+
+#[derive(Clone, Debug)]
+enum IterInner<'a> {
     /// Walking checked wire bytes.
-    #[doc(hidden)]
     Wire(&'a [u8]),
     /// Walking a caller's list.
-    #[doc(hidden)]
     List(core::slice::Iter<'a, ExtensionField<'a>>),
 }
 
@@ -202,16 +209,16 @@ impl<'a> Iterator for ExtensionFieldIter<'a> {
     type Item = ExtensionField<'a>;
 
     fn next(&mut self) -> Option<ExtensionField<'a>> {
-        match self {
-            Self::List(iter) => iter.next().copied(),
-            Self::Wire(bytes) => {
+        match &mut self.inner {
+            IterInner::List(iter) => iter.next().copied(),
+            IterInner::Wire(bytes) => {
                 // The classifier validated these bytes; stopping on anything malformed keeps
                 // the iterator panic-free even so.
-                let (field, len) = read_field_header(bytes).ok()?;
+                let (field_type, len) = read_field_header(bytes).ok()?;
                 let (this, rest) = bytes.split_at_checked(len)?;
                 *bytes = rest;
                 Some(ExtensionField {
-                    field_type: field,
+                    field_type,
                     value: this.get(4..)?,
                 })
             }
