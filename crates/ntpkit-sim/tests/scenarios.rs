@@ -170,3 +170,16 @@ fn slew_compensation_fixes_the_start_up_frequency_measurement() {
     );
     assert!(comp.rms_offset < rfc.rms_offset);
 }
+
+#[test]
+fn a_dead_server_is_never_selected_and_harms_nothing() {
+    let mut s = library::lan(1);
+    s.servers
+        .push(ntpkit_sim::ServerSpec::dead(ntpkit_sim::PathModel::lan()));
+    let r = run(s);
+    let dead = r.servers[3];
+    // It never answers, so it never has a sample to offer.
+    assert_eq!((dead.replies, dead.system_peer, dead.survivor), (0, 0, 0));
+    assert!(r.steps.is_empty());
+    assert!(r.final_offset < 0.005, "{}", r.final_offset);
+}
