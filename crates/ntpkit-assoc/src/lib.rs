@@ -1,4 +1,5 @@
-//! NTP associations, sans-IO (RFC 5905). Today: the server responder.
+//! NTP associations, sans-IO (RFC 5905): the server responder and the client association
+//! ([`client::ClientAssociation`], client/server mode with the packet tests and poll process).
 //!
 //! [`Responder`] turns a client request (mode 3) into a server reply (mode 4), a
 //! Kiss-o'-Death, or a counted reason for silence. It does no I/O and allocates nothing:
@@ -48,8 +49,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod client;
 mod responder;
 
+pub use client::{
+    ClientAssociation, ClientConfig, ClientEvent, ClientRng, ClientSample, Rejection,
+};
 pub use responder::{
     FailedMacReply, Inspection, NoReplyReason, ReferenceTime, Reply, ReplyKind, Request, Responder,
     ResponderConfig, ResponderCounters, ResponderOutcome, ServerState,
