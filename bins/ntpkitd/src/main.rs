@@ -173,8 +173,9 @@ fn run(cli: &Cli) -> Result<(), String> {
                             *policy = new.access.build_policy(seed());
                             access = new.access;
                         }
-                        tracing::info!("configuration reloaded; serving as {}", new.role);
+                        // Replace first, log after: the log line tells that workers now see it.
                         setup_cell.replace(new.setup);
+                        tracing::info!("configuration reloaded; serving as {}", new.role);
                     }
                 }
             }

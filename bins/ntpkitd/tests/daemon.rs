@@ -4,6 +4,7 @@
 mod common;
 
 use std::net::{SocketAddr, UdpSocket};
+use std::process::Command;
 use std::time::Duration;
 
 use common::{Daemon, TempDir, client_request, local_reference_conf, ntpkitd};
@@ -201,4 +202,53 @@ fn the_example_config_serves_on_a_local_unprivileged_port() {
             "{addr}"
         );
     }
+}
+
+/// Without `-n` ntpkitd detaches (the command returns at once, the daemon keeps serving) and
+/// with `-l` it logs to a file, readiness line included.
+#[test]
+fn detaches_and_logs_to_a_file() {
+    let dir = TempDir::new();
+    let conf = dir.write("ntp.conf", &local_reference_conf(3, ""));
+    let (log, pid) = (dir.0.join("ntpkitd.log"), dir.0.join("ntpkitd.pid"));
+    let status = ntpkitd()
+        .args(["--listen", "127.0.0.1:12301", "-c"])
+        .arg(&conf)
+        .arg("-l")
+        .arg(&log)
+        .arg("-p")
+        .arg(&pid)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the foreground process exits at once");
+    // Ready when the socket answers (each attempt waits up to 200 ms for a reply).
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut reply = None;
+    for _ in 0..50 {
+        s.send_to(&client_request(1), "127.0.0.1:12301").unwrap();
+        let mut buf = [0u8; 64];
+        if let Ok((n, _)) = s.recv_from(&mut buf) {
+            reply = Some(buf[..n].to_vec());
+            break;
+        }
+    }
+    let reply = reply.expect("the detached daemon answers");
+    assert_eq!(reply[1], 3);
+    let pid = std::fs::read_to_string(&pid).unwrap().trim().to_owned();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("listening on 127.0.0.1:12301"), "{logged}");
+    assert!(Command::new("kill").arg(&pid).status().unwrap().success());
+    // Gone when a request no longer gets an answer.
+    let mut answered = true;
+    for _ in 0..50 {
+        s.send_to(&client_request(2), "127.0.0.1:12301").unwrap();
+        let mut buf = [0u8; 64];
+        answered = s.recv_from(&mut buf).is_ok();
+        if !answered {
+            break;
+        }
+    }
+    assert!(!answered, "stopped on SIGTERM");
 }
