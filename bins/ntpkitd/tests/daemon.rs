@@ -252,3 +252,14 @@ fn detaches_and_logs_to_a_file() {
     }
     assert!(!answered, "stopped on SIGTERM");
 }
+
+/// With no local reference and no upstream, ntpkitd says it is unsynchronised (leap 3,
+/// stratum 16), so that no client sets its clock from it.
+#[test]
+fn without_a_reference_it_serves_leap_3_stratum_16() {
+    let dir = TempDir::new();
+    let conf = dir.write("ntp.conf", "restrict default nomodify noquery\n");
+    let daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:0"], None);
+    let reply = query(daemon.addrs[0]);
+    assert_eq!((reply[0] >> 6, reply[1]), (3, 16));
+}
