@@ -127,10 +127,15 @@ impl Daemon {
     /// Starts `ntpkitd -n -c CONFIG ARGS` (optionally inside `netns`) and waits for one
     /// "listening on" line per `--listen` in `args`.
     pub fn start(config: &Path, args: &[&str], netns: Option<&Netns>) -> Self {
-        let mut c = match netns {
+        let c = match netns {
             Some(ns) => ns.command(env!("CARGO_BIN_EXE_ntpkitd")),
             None => ntpkitd(),
         };
+        Self::start_command(c, config, args)
+    }
+
+    /// Starts `COMMAND -n -c CONFIG ARGS`, where `COMMAND` runs ntpkitd (possibly wrapped).
+    pub fn start_command(mut c: Command, config: &Path, args: &[&str]) -> Self {
         c.arg("-n").arg("-c").arg(config).args(args);
         c.env("NTPKITD_LOG", "info")
             .stdin(Stdio::null())
