@@ -5,12 +5,16 @@
 
 use libfuzzer_sys::fuzz_target;
 use ntpkit_access::{Decision, DropReason, KissCode};
-use ntpkit_assoc::{FailedMacReply, Request, Responder, ResponderConfig, ResponderOutcome, ServerState};
+use ntpkit_assoc::{
+    FailedMacReply, Request, Responder, ResponderConfig, ResponderOutcome, ServerState,
+};
 use ntpkit_auth::{Key, KeyId, KeyStore, MacAlgorithm};
 use ntpkit_wire::{NtpTimestamp, Precision, ReferenceId, Stratum};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, datagram)) = data.split_first() else { return };
+    let Some((&selector, datagram)) = data.split_first() else {
+        return;
+    };
     let decision = match selector % 5 {
         0 => Decision::Kiss(KissCode::Rate),
         1 => Decision::Kiss(KissCode::Deny),
@@ -19,9 +23,14 @@ fuzz_target!(|data: &[u8]| {
         _ => Decision::Serve,
     };
     let mut keys = KeyStore::new();
-    for (id, alg) in [(1, MacAlgorithm::Md5), (2, MacAlgorithm::Sha1), (3, MacAlgorithm::Aes128Cmac)] {
+    for (id, alg) in [
+        (1, MacAlgorithm::Md5),
+        (2, MacAlgorithm::Sha1),
+        (3, MacAlgorithm::Aes128Cmac),
+    ] {
         let id = KeyId::new(id).unwrap();
-        keys.insert(id, Key::new(alg, &[0x42; 16]).unwrap()).unwrap();
+        keys.insert(id, Key::new(alg, &[0x42; 16]).unwrap())
+            .unwrap();
         keys.trust(id);
     }
     let mut config = ResponderConfig::default();
@@ -40,7 +49,12 @@ fuzz_target!(|data: &[u8]| {
         || now,
     );
     if let ResponderOutcome::Reply(r) = outcome {
-        assert!(r.len <= datagram.len(), "reply {} > request {}", r.len, datagram.len());
+        assert!(
+            r.len <= datagram.len(),
+            "reply {} > request {}",
+            r.len,
+            datagram.len()
+        );
         assert_eq!(out[0] & 7, 4, "mode 4");
     }
 });
