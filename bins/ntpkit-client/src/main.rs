@@ -1,0 +1,113 @@
+//! `ntpkit-client HOST[:PORT]`: a one-shot NTP query in the sntp/ntpdig tradition.
+//!
+//! All protocol work (request, packet tests, kisses, authentication, sample arithmetic) is
+//! `ntpkit_assoc::client::ClientAssociation`; this binary only resolves the name, moves
+//! datagrams and prints. It never sets the clock.
+
+mod error;
+mod keys;
+mod output;
+mod query;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use error::ClientError;
+use query::QueryOptions;
+
+/// Query an NTP server once and print offset, delay, dispersion, stratum, reference id
+/// and leap indicator.
+#[derive(Parser)]
+#[command(name = "ntpkit-client", version)]
+struct Args {
+    /// Server as HOST, HOST:PORT, or [IPV6]:PORT (port 123 by default).
+    server: String,
+    /// Number of samples, sent as an iburst (1 to 6).
+    #[arg(short = 'c', long = "count", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=6))]
+    count: u8,
+    /// Seconds between samples.
+    #[arg(long, default_value_t = 1.0)]
+    spacing: f64,
+    /// Seconds to wait for a reply after the last request.
+    #[arg(short = 't', long, default_value_t = 5.0)]
+    timeout: f64,
+    /// Key file (ntpd `ntp.keys` or chrony `chrony.keys` format).
+    #[arg(short = 'k', long = "keyfile", requires = "key_id")]
+    keyfile: Option<PathBuf>,
+    /// Key id to sign requests with and require on replies.
+    #[arg(short = 'a', long = "authentication", requires = "keyfile")]
+    key_id: Option<u32>,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Step the clock (refused: not supported by this client).
+    #[arg(short = 's', long)]
+    step: bool,
+    /// Slew the clock (refused: not supported by this client).
+    #[arg(short = 'S', long)]
+    slew: bool,
+}
+
+fn seconds(value: f64, what: &str) -> Result<Duration, ClientError> {
+    Duration::try_from_secs_f64(value).map_err(|_| ClientError::Io(format!("bad {what}: {value}")))
+}
+
+/// HOST, HOST:PORT or [V6]:PORT, with port 123 when none is given.
+fn resolve(server: &str) -> Result<SocketAddr, ClientError> {
+    let has_port = server.starts_with('[') || server.matches(':').count() == 1;
+    let target = if has_port {
+        server.to_string()
+    } else if server.contains(':') {
+        format!("[{server}]:123")
+    } else {
+        format!("{server}:123")
+    };
+    let fail = |reason: String| ClientError::Resolve {
+        host: server.to_string(),
+        reason,
+    };
+    let mut addrs = target.to_socket_addrs().map_err(|e| fail(e.to_string()))?;
+    addrs.next().ok_or_else(|| fail("no address".into()))
+}
+
+fn run(args: &Args) -> Result<(), ClientError> {
+    if args.step || args.slew {
+        return Err(ClientError::ClockRefused(
+            if ntpkit_runtime::can_set_clock() {
+                "refusing to set the clock: -s/-S are not implemented by ntpkit-client; run ntpkitd to discipline the clock"
+            } else {
+                "refusing to set the clock: this process lacks CAP_SYS_TIME (and -s/-S are not implemented by ntpkit-client)"
+            },
+        ));
+    }
+    let key = match (&args.keyfile, args.key_id) {
+        (Some(path), Some(id)) => Some(keys::load(path, id)?),
+        _ => None,
+    };
+    let server = resolve(&args.server)?;
+    let opts = QueryOptions {
+        server,
+        samples: args.count,
+        spacing: seconds(args.spacing, "--spacing")?,
+        timeout: seconds(args.timeout, "--timeout")?,
+        key,
+    };
+    let samples = query::run(&opts)?;
+    output::print(&args.server, server, &samples, args.json);
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ntpkit-client: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Text and JSON reports of a query.
+
+use ntpkit_assoc::ClientSample;
+use ntpkit_wire::LeapIndicator;
+use serde::Serialize;
+
+/// One sample as printed.
+#[derive(Serialize)]
+struct SampleOut {
+    offset: f64,
+    delay: f64,
+    dispersion: f64,
+}
+
+/// The whole report (`--json`).
+#[derive(Serialize)]
+struct Report<'a> {
+    host: &'a str,
+    address: String,
+    stratum: u8,
+    reference_id: String,
+    leap: &'static str,
+    precision: i8,
+    root_delay: f64,
+    root_dispersion: f64,
+    authenticated_key: Option<u32>,
+    offset: f64,
+    delay: f64,
+    dispersion: f64,
+    samples: Vec<SampleOut>,
+}
+
+fn leap_name(leap: LeapIndicator) -> &'static str {
+    match leap {
+        LeapIndicator::NoWarning => "none",
+        LeapIndicator::InsertSecond => "insert",
+        LeapIndicator::DeleteSecond => "delete",
+        LeapIndicator::Unsynchronized => "unsynchronized",
+    }
+}
+
+/// The reference id as text: a clock name at stratum 1, an address above.
+fn refid_text(s: &ClientSample) -> String {
+    let r = s.server.reference_id;
+    match (s.server.stratum.0, r.as_ascii()) {
+        (1, Some(name)) => name.to_string(),
+        _ => {
+            let [a, b, c, d] = r.0;
+            format!("{a}.{b}.{c}.{d}")
+        }
+    }
+}
+
+/// Prints the report; the summary line uses the sample of lowest delay (as the clock
+/// filter would).
+pub(crate) fn print(
+    host: &str,
+    address: std::net::SocketAddr,
+    samples: &[ClientSample],
+    json: bool,
+) {
+    let Some(best) = samples
+        .iter()
+        .min_by(|a, b| a.sample.delay.total_cmp(&b.sample.delay))
+    else {
+        return;
+    };
+    let report = Report {
+        host,
+        address: address.to_string(),
+        stratum: best.server.stratum.0,
+        reference_id: refid_text(best),
+        leap: leap_name(best.server.leap),
+        precision: best.server.precision,
+        root_delay: best.server.root_delay,
+        root_dispersion: best.server.root_dispersion,
+        authenticated_key: best.authenticated.map(u32::from),
+        offset: best.sample.offset,
+        delay: best.sample.delay,
+        dispersion: best.sample.dispersion,
+        samples: samples
+            .iter()
+            .map(|s| SampleOut {
+                offset: s.sample.offset,
+                delay: s.sample.delay,
+                dispersion: s.sample.dispersion,
+            })
+            .collect(),
+    };
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("ntpkit-client: cannot encode JSON: {e}"),
+        }
+        return;
+    }
+    for (i, s) in report.samples.iter().enumerate() {
+        println!(
+            "sample {}: offset {:+.9} s, delay {:.9} s, dispersion {:.9} s",
+            i + 1,
+            s.offset,
+            s.delay,
+            s.dispersion
+        );
+    }
+    let auth = report
+        .authenticated_key
+        .map(|k| format!(", authenticated with key {k}"))
+        .unwrap_or_default();
+    println!(
+        "{} ({}): stratum {}, refid {}, leap {}{}",
+        report.host, report.address, report.stratum, report.reference_id, report.leap, auth
+    );
+    println!(
+        "offset {:+.9} s, delay {:.9} s, dispersion {:.9} s",
+        report.offset, report.delay, report.dispersion
+    );
+}
