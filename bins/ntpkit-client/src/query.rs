@@ -3,7 +3,9 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use ntpkit_assoc::client::{ClientAssociation, ClientConfig, ClientEvent, ClientSample, Rejection};
+use ntpkit_assoc::client::{
+    ClientAssociation, ClientConfig, ClientEvent, ClientSample, KissAction, Rejection,
+};
 use ntpkit_auth::{KeyId, KeyStore};
 use ntpkit_runtime::UnixTime;
 use ntpkit_wire::{KissCode, NtpTimestamp};
@@ -117,6 +119,12 @@ pub(crate) fn run(opts: &QueryOptions) -> Result<Vec<ClientSample>, ClientError>
         let bytes = buf.get(..n).unwrap_or(&[]);
         match assoc.handle_response(start.elapsed(), bytes, t4, keys) {
             Ok(ClientEvent::Sample(s)) => samples.push(s),
+            // INIT, STEP and other codes say "not synchronised (yet)", not "go away": keep
+            // waiting for a usable reply (NTPsec answers INIT until it has a source).
+            Ok(ClientEvent::Kiss {
+                action: KissAction::Ignored,
+                ..
+            }) => last_rejection = Some(Rejection::Unsynchronized),
             Ok(ClientEvent::Kiss { code, .. }) => {
                 return Err(ClientError::Kiss {
                     server: opts.server.to_string(),

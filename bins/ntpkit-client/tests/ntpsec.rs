@@ -1,0 +1,162 @@
+//! ntpkit-client against NTPsec's ntpd (an independent implementation). ntpd serves only on
+//! port 123, so each test gets its own network namespace; ntpd runs without CAP_SYS_TIME,
+//! as an orphan-mode stratum 1 server, and is killed on drop. Readiness is polled with
+//! queries (ntpd answers INIT until it has chosen its orphan source).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+const NTPD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../target/peers/ntpsec/usr/sbin/ntpd"
+);
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+struct Ntpd {
+    child: Child,
+    ns: String,
+    dir: PathBuf,
+}
+
+impl Ntpd {
+    fn start(extra: &str) -> Self {
+        assert!(
+            PathBuf::from(NTPD).exists(),
+            "NTPsec's ntpd is missing at {NTPD}: run `bash .ci/install-peers`"
+        );
+        let unique = format!(
+            "{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = std::env::temp_dir().join(format!("ntpkit-client-ntpsec-{unique}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        Command::new("chmod").arg("777").arg(&dir).status().unwrap();
+        let conf = dir.join("ntp.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "tos orphan 1 orphanwait 0\ndriftfile {d}/drift\nlogfile {d}/ntpd.log\n{extra}\n",
+                d = dir.display()
+            ),
+        )
+        .unwrap();
+        let ns = format!("ntpkit-cl-{unique}");
+        let ok = Command::new("ip")
+            .args(["netns", "add", &ns])
+            .status()
+            .unwrap();
+        assert!(
+            ok.success(),
+            "ip netns add failed (needs root and iproute2)"
+        );
+        let ok = Command::new("ip")
+            .args(["-n", &ns, "link", "set", "lo", "up"])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let child = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &ns,
+                "setpriv",
+                "--bounding-set=-sys_time",
+                "--inh-caps=-sys_time",
+                "--",
+            ])
+            .arg(NTPD)
+            .args(["-n", "-c"])
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Self { child, ns, dir }
+    }
+
+    fn client(&self, args: &[&str]) -> Output {
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.ns,
+                env!("CARGO_BIN_EXE_ntpkit-client"),
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Queries until ntpd serves synchronised time (or a RATE kiss, which it sends only
+    /// once it serves) and returns that first outcome.
+    fn wait_ready(&self) -> Output {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            // Two requests 0.25 s apart pace the polling: ntpd takes longer to pick its
+            // orphan source when flooded with back-to-back queries.
+            let out = self.client(&[
+                "-t",
+                "0.5",
+                "-c",
+                "2",
+                "--spacing",
+                "0.25",
+                "--json",
+                "127.0.0.1",
+            ]);
+            if out.status.success() || String::from_utf8_lossy(&out.stderr).contains("RATE") {
+                return out;
+            }
+        }
+        let log = std::fs::read_to_string(self.dir.join("ntpd.log")).unwrap_or_default();
+        panic!("ntpd never served time; its log:\n{log}");
+    }
+}
+
+impl Drop for Ntpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = Command::new("ip").args(["netns", "del", &self.ns]).status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn ntpsec_orphan_server_reports_stratum_1_and_a_small_offset() {
+    let ntpd = Ntpd::start("");
+    let first = ntpd.wait_ready();
+    assert!(first.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(v["stratum"], 1);
+    assert_eq!(v["leap"], "none");
+    let offset = v["offset"].as_f64().unwrap();
+    assert!(offset.abs() < 0.005, "offset {offset}");
+}
+
+#[test]
+fn ntpsec_rate_limit_kiss_is_reported() {
+    // ntpd exempts its own interface addresses from `restrict default`: name 127.0.0.1.
+    let ntpd = Ntpd::start(
+        "restrict default kod limited\nrestrict 127.0.0.1 kod limited\ndiscard minimum 1 average 3",
+    );
+    ntpd.wait_ready();
+    // Bursts well inside ntpd's one-second minimum spacing. ntpd's limiter needs some history
+    // for an address before it kisses, so allow a few bursts; each must either succeed or
+    // end in the RATE report.
+    for _ in 0..10 {
+        let out = ntpd.client(&["-t", "1", "-c", "6", "--spacing", "0.05", "127.0.0.1"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() == Some(5) {
+            assert!(err.contains("Kiss-o'-Death: RATE"), "{err}");
+            return;
+        }
+        assert!(out.status.success(), "{err}");
+    }
+    panic!("ntpd never sent RATE to 60 requests 50 ms apart");
+}
