@@ -160,3 +160,55 @@ fn ntpsec_rate_limit_kiss_is_reported() {
     }
     panic!("ntpd never sent RATE to 60 requests 50 ms apart");
 }
+
+/// ntpd key file (`keyid type key`): MD5 and SHA1 as ASCII, AES128CMAC as 32 hex digits.
+const NTP_KEYS: &str =
+    "1 MD5 ntpkit-md5-key\n2 SHA1 ntpkit-sha1-key\n3 AES128CMAC 000102030405060708090a0b0c0d0e0f\n";
+
+#[test]
+fn ntpsec_accepts_and_signs_md5_sha1_and_aes128cmac() {
+    let keys_dir =
+        std::env::temp_dir().join(format!("ntpkit-client-ntpsec-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&keys_dir).unwrap();
+    let keys = keys_dir.join("ntp.keys");
+    std::fs::write(&keys, NTP_KEYS).unwrap();
+    let ntpd = Ntpd::start(&format!("keys {}\ntrustedkey 1 2 3", keys.display()));
+    ntpd.wait_ready();
+    for id in ["1", "2", "3"] {
+        let out = ntpd.client(&[
+            "-t",
+            "1",
+            "--json",
+            "-k",
+            keys.to_str().unwrap(),
+            "-a",
+            id,
+            "127.0.0.1",
+        ]);
+        assert!(
+            out.status.success(),
+            "key {id}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["authenticated_key"].to_string(), id);
+        assert_eq!(v["stratum"], 1);
+    }
+    // The wrong secret: NTPsec 1.2.2 stays silent (no crypto-NAK), so it is a timeout whose
+    // message names the key.
+    let wrong = keys_dir.join("wrong.keys");
+    std::fs::write(&wrong, "1 MD5 not-the-md5-key\n").unwrap();
+    let out = ntpd.client(&[
+        "-t",
+        "0.5",
+        "-k",
+        wrong.to_str().unwrap(),
+        "-a",
+        "1",
+        "127.0.0.1",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("check that key 1"), "{err}");
+    let _ = std::fs::remove_dir_all(&keys_dir);
+}
