@@ -42,7 +42,7 @@ fn leap_name(leap: LeapIndicator) -> &'static str {
 /// The reference id as text: a clock name at stratum 1, an address above.
 fn refid_text(s: &ClientSample) -> String {
     let r = s.server.reference_id;
-    match (s.server.stratum.0, r.as_ascii()) {
+    match (s.server.stratum, r.as_ascii()) {
         (1, Some(name)) => name.to_string(),
         _ => {
             let [a, b, c, d] = r.0;
@@ -68,10 +68,10 @@ pub(crate) fn print(
     let report = Report {
         host,
         address: address.to_string(),
-        stratum: best.server.stratum.0,
+        stratum: best.server.stratum,
         reference_id: refid_text(best),
         leap: leap_name(best.server.leap),
-        precision: best.server.precision,
+        precision: best.server_precision,
         root_delay: best.server.root_delay,
         root_dispersion: best.server.root_dispersion,
         authenticated_key: best.authenticated.map(u32::from),

@@ -248,7 +248,9 @@ fn sample_follows_rfc_5905_section_8() {
         s.sample.dispersion
     );
     assert_eq!(s.sample.time, t4);
-    assert_eq!(s.server.stratum, Stratum(2));
+    assert_eq!(s.server.stratum, 2);
+    assert_eq!(s.server.reference_time, ts(-10, 0));
+    assert_eq!((s.server_precision, s.server_poll), (-20, 6));
     assert_eq!(sim.assoc.reach(), 1);
     assert!(!sim.assoc.awaiting_reply());
 }

@@ -24,7 +24,7 @@ pub use config::{
     BURST_COUNT, BURST_SPACING_SECONDS, ClientConfig, DEFAULT_MAXPOLL, DEFAULT_MINPOLL,
     DENY_KISS_LIMIT, IBURST_COUNT, MAX_DISTANCE, MAX_POLL_LIMIT, MIN_POLL_LIMIT,
 };
-pub use reply::{ClientEvent, ClientSample, KissAction, Rejection, ServerInfo};
+pub use reply::{ClientEvent, ClientSample, KissAction, Rejection};
 pub use rng::ClientRng;
 
 use kiss::KissState;
@@ -107,11 +107,8 @@ impl<R: ClientRng> ClientAssociation<R> {
 
     /// When [`Self::handle_timeout`] should next be called, or `None` once stopped.
     pub fn poll_timeout(&self) -> Option<Duration> {
-        if self.poll.due {
-            Some(Duration::ZERO)
-        } else {
-            self.poll.next
-        }
+        // While a poll is due, `next` is the (past) time it fell due.
+        self.poll.next
     }
 
     /// Advances the timers to `now`: a poll that is due makes the next

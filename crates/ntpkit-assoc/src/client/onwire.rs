@@ -5,10 +5,10 @@
 //! expected origin or reschedule a timer (CVE-2016-9042, CVE-2020-11868).
 
 use ntpkit_auth::{KeyId, KeyStore, verify_packet_for};
-use ntpkit_clock::FilterSample;
+use ntpkit_clock::{FilterSample, ServerInfo};
 use ntpkit_wire::{KissCode, LeapIndicator, Mode, NtpHeader, NtpPacket, NtpTimestamp};
 
-use super::reply::{ClientSample, Rejection, ServerInfo};
+use super::reply::{ClientSample, Rejection};
 
 /// The request we are waiting a reply for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +96,8 @@ pub(super) fn check(
     let reply = ClientSample {
         sample,
         server: server_info(&header),
+        server_precision: header.precision.0,
+        server_poll: header.poll.0,
         authenticated,
     };
     let root = reply.server.root_delay / 2.0 + reply.server.root_dispersion;
@@ -118,11 +120,10 @@ fn reply_max_round_trip(max_distance: f64) -> f64 {
 fn server_info(h: &NtpHeader) -> ServerInfo {
     ServerInfo {
         leap: h.leap,
-        stratum: h.stratum,
-        reference_id: h.reference_id,
-        precision: h.precision.0,
+        stratum: h.stratum.0,
         root_delay: h.root_delay.to_seconds_f64(),
         root_dispersion: h.root_dispersion.to_seconds_f64(),
-        poll: h.poll.0,
+        reference_id: h.reference_id,
+        reference_time: h.reference_timestamp,
     }
 }

@@ -1,28 +1,8 @@
 //! What a reply yields: an accepted sample, an honoured kiss, or a counted rejection.
 
 use ntpkit_auth::{AuthError, KeyId};
-use ntpkit_clock::FilterSample;
-use ntpkit_wire::{KissCode, LeapIndicator, ReferenceId, Stratum};
-
-/// The server's header fields from an accepted reply (its system variables).
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct ServerInfo {
-    /// Leap indicator.
-    pub leap: LeapIndicator,
-    /// Server stratum.
-    pub stratum: Stratum,
-    /// Reference id (the server's own source).
-    pub reference_id: ReferenceId,
-    /// Server precision, log2 seconds.
-    pub precision: i8,
-    /// Root delay, seconds.
-    pub root_delay: f64,
-    /// Root dispersion, seconds.
-    pub root_dispersion: f64,
-    /// Poll exponent the server reported.
-    pub poll: i8,
-}
+use ntpkit_clock::{FilterSample, ServerInfo};
+use ntpkit_wire::KissCode;
 
 /// An accepted reply: a sample for the clock filter plus the server's variables.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,8 +11,13 @@ pub struct ClientSample {
     /// Offset, delay, dispersion from the four timestamps (RFC 5905 section 8), ready for
     /// [`ntpkit_clock::ClockFilter::add`].
     pub sample: FilterSample,
-    /// The server's system variables from the reply header.
+    /// The server's system variables from the reply header, as clock selection takes them
+    /// ([`ntpkit_clock::Candidate::server`]).
     pub server: ServerInfo,
+    /// Server precision, log2 seconds.
+    pub server_precision: i8,
+    /// Poll exponent the server reported.
+    pub server_poll: i8,
     /// The key that authenticated the reply, if the association is keyed.
     pub authenticated: Option<KeyId>,
 }
