@@ -111,3 +111,26 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    #[test]
+    fn server_argument_forms_default_to_port_123() {
+        assert_eq!(
+            resolve("127.0.0.1").unwrap(),
+            "127.0.0.1:123".parse().unwrap()
+        );
+        assert_eq!(
+            resolve("127.0.0.1:4123").unwrap(),
+            "127.0.0.1:4123".parse().unwrap()
+        );
+        assert_eq!(resolve("::1").unwrap(), "[::1]:123".parse().unwrap());
+        assert_eq!(
+            resolve("[::1]:4123").unwrap(),
+            "[::1]:4123".parse().unwrap()
+        );
+        assert!(resolve("127.0.0.1:notaport").is_err());
+    }
+}
