@@ -50,6 +50,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod control;
 mod responder;
 
 pub use client::{
