@@ -7,6 +7,10 @@
 //! to [`ClientAssociation::handle_response`] with its receive timestamp. Monotonic time
 //! (`now`, a [`Duration`] since any origin the caller picks) drives the timers; wall-clock
 //! NTP timestamps (T1, T4) are separate inputs, so the association never reads a clock.
+//!
+//! The caller hands over only datagrams from the server's address and port (a connected
+//! socket does this), and gives each association its own random source port (RFC 9109,
+//! CVE-2019-11331); the origin check then defeats off-path spoofing within that flow.
 
 mod config;
 mod kiss;
