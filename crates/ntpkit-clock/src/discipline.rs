@@ -6,7 +6,7 @@
 //! which frequency (correction plus that second's share of the phase error) the clock
 //! should run at. Both are plain values: nothing here touches a clock.
 
-use ntpkit_wire::NtpTimestamp;
+use ntpkit_wire::{NtpDuration, NtpTimestamp};
 
 use crate::clock::seconds_between;
 use crate::constants::{AVG, FLL, LIMIT, MAXFREQ, PGATE, PLL, log2d};
@@ -74,6 +74,11 @@ pub struct Discipline {
     /// Offsets are slew-compensated (`ClockOptions::compensate_slew`): estimate the jitter
     /// from the prediction error instead of the RFC's successive difference.
     compensated: bool,
+    /// Seconds of start-up hold left after the direct frequency measurement (ntpd's
+    /// `freq_cnt`, armed to the stepout interval). While it runs, and before it (NSET,
+    /// FREQ), the loop does not integrate frequency and the clock filters should hand
+    /// over their newest sample, not the lowest-delay one: see [`Discipline::is_settling`].
+    hold: f64,
 }
 
 impl Discipline {
@@ -103,6 +108,12 @@ impl Discipline {
             last_update: None,
             panic_allowance: options.allow_first_panic,
             compensated: false,
+            // A drift-file frequency is trusted: no start-up hold (FSET goes straight on).
+            hold: if state == DisciplineState::Unset {
+                options.stepout.max(0.0)
+            } else {
+                0.0
+            },
         }
     }
 
@@ -135,6 +146,23 @@ impl Discipline {
     /// System poll exponent chosen by the poll-adjust algorithm.
     pub fn poll(&self) -> i8 {
         self.poll
+    }
+
+    /// Whether the loop is still in its start-up transient: no frequency yet (NSET, FREQ),
+    /// or less than the stepout interval since the direct frequency measurement. ntpd
+    /// (`clock_filter`, `local_clock`: `freq_cnt`) then hands the loop each association's
+    /// newest sample instead of its lowest-delay one, and does not integrate frequency.
+    ///
+    /// Why it matters: the loop slews the residual phase at up to tens of PPM during the
+    /// transient, and subtracts the residual *as of now* from the offset it is given. The
+    /// lowest-delay sample can be several polls old; its offset predates the slewing since,
+    /// and the mismatch lands in the frequency (about 3.5 PPM in the quiet-LAN simulation,
+    /// which the overdamped PLL then needs most of a day to remove).
+    pub fn is_settling(&self) -> bool {
+        matches!(
+            self.state,
+            DisciplineState::Unset | DisciplineState::MeasuringFrequency
+        ) || self.hold > 0.0
     }
 
     /// Feeds the combined offset `offset` (seconds) of a sample taken at `sample_time`.
@@ -178,6 +206,11 @@ impl Discipline {
                 _ => {}
             }
             outcome = DisciplineOutcome::Stepped { offset };
+            // The caller steps the clock by `offset`: later sample times are read from the
+            // stepped clock, so refer this one to it too, or the next interval `mu` is off
+            // by the step (a 2000 s `-g` step made the 900 s frequency measurement span
+            // 2900 s of samples and read 64 PPM for a 20 PPM oscillator).
+            let sample_time = sample_time + NtpDuration::from_seconds_f64(offset);
             self.count = 0;
             self.poll = self.options.minpoll;
             if self.state == DisciplineState::Unset {
@@ -218,6 +251,9 @@ impl Discipline {
                     }
                     freq = (offset - self.base - self.offset) / mu;
                 }
+                DisciplineState::Spike | DisciplineState::Sync if self.hold > 0.0 => {
+                    // ntpd: no frequency discipline until the start-up transient subsided.
+                }
                 DisciplineState::Spike | DisciplineState::Sync => {
                     let tau = log2d(self.poll);
                     // FLL: only above half the Allan intercept, gain rising to 1/AVG.
@@ -246,6 +282,12 @@ impl Discipline {
     /// held within +-500 PPM, the kernel's slew limit; what cannot be slewed now stays in the
     /// residual.
     pub fn tick(&mut self) -> f64 {
+        if !matches!(
+            self.state,
+            DisciplineState::Unset | DisciplineState::MeasuringFrequency
+        ) {
+            self.hold = (self.hold - 1.0).max(0.0);
+        }
         let tau = log2d(self.poll).min(self.options.allan);
         let wanted = self.offset / (PLL * tau);
         let total = (self.freq + wanted).clamp(-MAXFREQ, MAXFREQ);

@@ -120,6 +120,9 @@ pub struct ClockFilter {
     next: usize,
     stats: Option<PeerStatistics>,
     precision: f64,
+    /// Pick the newest valid sample instead of the lowest-delay one (ntpd while
+    /// `freq_cnt` runs).
+    newest_first: bool,
 }
 
 impl ClockFilter {
@@ -130,7 +133,16 @@ impl ClockFilter {
             next: 0,
             stats: None,
             precision: log2d(local_precision),
+            newest_first: false,
         }
+    }
+
+    /// While `on`, the filter hands over its newest valid sample rather than the
+    /// lowest-delay one. ntpd's `clock_filter` sorts by distance only once the discipline
+    /// has settled (`freq_cnt == 0`); set this from [`crate::SystemProcess::is_settling`]
+    /// before each [`ClockFilter::add`]. Off by default (the sort of RFC 5905 section 10).
+    pub fn set_newest_first(&mut self, on: bool) {
+        self.newest_first = on;
     }
 
     /// Forgets every sample (after the clock was stepped, RFC 5905 A.5.5.2 `clear`).
@@ -151,7 +163,8 @@ impl ClockFilter {
         self.stages[self.next % NSTAGE] = Stage { time: now, ..EMPTY };
         self.next = (self.next + 1) % NSTAGE;
         if let Some(stats) = self.stats.as_mut() {
-            let (dispersion, _, _) = summarise(&self.stages, now, self.precision);
+            let (dispersion, _, _) =
+                summarise(&self.stages, now, self.precision, self.newest_first);
             stats.dispersion = dispersion;
         }
     }
@@ -194,7 +207,8 @@ impl ClockFilter {
         };
         self.next = (self.next + 1) % NSTAGE;
 
-        let (dispersion, best, jitter) = summarise(&self.stages, now, self.precision);
+        let (dispersion, best, jitter) =
+            summarise(&self.stages, now, self.precision, self.newest_first);
         let Some(best) = best else {
             if let Some(stats) = self.stats.as_mut() {
                 stats.dispersion = dispersion;
@@ -241,6 +255,7 @@ fn summarise(
     stages: &[Stage; NSTAGE],
     now: NtpTimestamp,
     precision: f64,
+    newest_first: bool,
 ) -> (f64, Option<Stage>, f64) {
     let mut sorted = *stages;
     for stage in sorted.iter_mut() {
@@ -251,12 +266,18 @@ fn summarise(
         }
     }
     // Valid stages first, by increasing delay; invalid ones last (RFC 5905 section 10).
+    // While the discipline settles (ntpd's freq_cnt): valid stages newest first.
     sorted.sort_by(|a, b| {
-        b.valid.cmp(&a.valid).then(
+        let order = if newest_first {
+            seconds_between(b.time, a.time)
+                .partial_cmp(&0.0)
+                .unwrap_or(core::cmp::Ordering::Equal)
+        } else {
             a.delay
                 .partial_cmp(&b.delay)
-                .unwrap_or(core::cmp::Ordering::Equal),
-        )
+                .unwrap_or(core::cmp::Ordering::Equal)
+        };
+        b.valid.cmp(&a.valid).then(order)
     });
     let mut dispersion = 0.0;
     let mut weight = 0.5;

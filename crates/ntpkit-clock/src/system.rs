@@ -137,6 +137,13 @@ impl SystemProcess {
         self.phase
     }
 
+    /// Whether the discipline is still in its start-up transient
+    /// ([`Discipline::is_settling`]): pass it to every [`crate::ClockFilter::set_newest_first`]
+    /// before adding a sample, as ntpd's clock filter does with `freq_cnt`.
+    pub fn is_settling(&self) -> bool {
+        self.discipline.is_settling()
+    }
+
     /// Whether the clock has been synchronised by a system peer.
     pub fn is_synchronized(&self) -> bool {
         self.synced.is_some()

@@ -166,3 +166,31 @@ fn poll_interval_grows_while_offsets_are_small() {
     assert!(d.poll() > 6, "{}", d.poll());
     assert!(d.poll() <= 10);
 }
+
+#[test]
+fn no_frequency_integration_for_a_stepout_after_the_direct_measurement() {
+    // ntpd (`freq_cnt`): after the direct frequency measurement the loop slews phase only
+    // for one stepout interval (900 s), then the PLL integrates again.
+    let mut d = Discipline::new(TinkerOptions::default(), -20, None);
+    assert!(d.is_settling());
+    d.update(at(0.0), 0.0);
+    assert_eq!(d.update(at(900.0), 0.0), DisciplineOutcome::Slewed);
+    assert_eq!(d.frequency(), 0.0);
+    for _ in 0..899 {
+        d.tick();
+    }
+    assert!(d.is_settling());
+    assert_eq!(d.update(at(964.0), 0.001), DisciplineOutcome::Slewed);
+    assert_eq!(d.frequency(), 0.0, "held: phase only");
+    d.tick();
+    assert!(!d.is_settling());
+    // mu = 64 s at poll 6: delta f = 0.001 * 64 / (4 * 16 * 64)^2 = 0.001 / 262144.
+    assert_eq!(d.update(at(1028.0), 0.001), DisciplineOutcome::Slewed);
+    assert!((d.frequency() - 0.001 / 262_144.0).abs() < 1e-18);
+}
+
+#[test]
+fn a_drift_file_frequency_skips_the_start_up_hold() {
+    let d = Discipline::new(TinkerOptions::default(), -20, Some(10e-6));
+    assert!(!d.is_settling());
+}

@@ -169,3 +169,24 @@ fn slew_compensation_refers_old_samples_to_the_current_phase() {
     // Another 1 ms slewed later: offset_at corrects again.
     assert!((stats.offset_at(0.005) - 0.005).abs() < 1e-12);
 }
+
+#[test]
+fn while_settling_the_newest_sample_is_used_not_the_lowest_delay() {
+    // ntpd's clock_filter sorts by distance only once freq_cnt is 0: during the start-up
+    // transient the newest sample, whose offset does not predate the slewing since, wins.
+    let mut f = ClockFilter::new(-20);
+    f.set_newest_first(true);
+    f.add(sample(0.010, 0.001, 0.0, 0.0), at(0.0), 6, false);
+    let v = f.add(sample(0.007, 0.003, 0.0, 64.0), at(64.0), 6, false);
+    let FilterVerdict::Updated(stats) = v else {
+        panic!("{v:?}")
+    };
+    assert_eq!((stats.offset, stats.delay), (0.007, 0.003));
+    // Settled: the lowest-delay sample (RFC 5905 section 10) is the estimate again.
+    f.set_newest_first(false);
+    let v = f.add(sample(0.006, 0.002, 0.0, 128.0), at(128.0), 6, false);
+    let FilterVerdict::Updated(stats) = v else {
+        panic!("{v:?}")
+    };
+    assert_eq!((stats.offset, stats.delay), (0.010, 0.001));
+}

@@ -60,7 +60,11 @@ fn main() {
     md.push_str(
         "clock minus true UTC, sampled every second after the settle time (6 h; 5 h for the\n",
     );
-    md.push_str("outage run, 1 h for the 2 h start runs). \"RFC\" is RFC 5905 as specified (the default);\n");
+    md.push_str("outage run, 1 h for the 2 h start runs). \"RFC\" is RFC 5905 as specified (the default),\n");
+    md.push_str(
+        "with ntpd's start-up hold (`freq_cnt`: while the loop settles, the clock filter hands\n",
+    );
+    md.push_str("over its newest sample and the PLL/FLL do not integrate frequency);\n");
     md.push_str("\"slew-compensated\" also corrects stored filter samples for the phase slewed since they\n");
     md.push_str("were taken (`ClockOptions::compensate_slew`).\n\n");
     md.push_str(

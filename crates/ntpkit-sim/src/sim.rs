@@ -204,10 +204,14 @@ impl Simulation {
             }
         }
         self.measure();
-        // Next tick when the local clock reaches its next whole second.
-        let reading = self.clock.reading();
-        let until = (reading.floor() + 1.0 - reading) / (1.0 + self.clock.rate_error());
-        self.schedule(self.now + until.max(1e-3), EventKind::Tick);
+        // Next tick one local second from now. The discipline slews one second's share of
+        // the residual phase per tick (RFC 5905 A.5.6.1), so each tick must last one second
+        // of the clock being adjusted. (Aiming at the next whole second of the reading made
+        // rounding give ticks 1 ms apart now and then: each took a full second's share out
+        // of the residual while the clock ran at that rate for a millisecond, so the loop
+        // believed in phase corrections that never happened.)
+        let until = 1.0 / (1.0 + self.clock.rate_error());
+        self.schedule(self.now + until, EventKind::Tick);
     }
 
     fn measure(&mut self) {
@@ -317,6 +321,7 @@ impl Simulation {
         let mut sample = FilterSample::from_exchange(t1, t2, t3, t4, PRECISION, PRECISION);
         sample.phase = self.system.slewed_phase();
         let synced = self.system.is_synchronized();
+        assoc.filter.set_newest_first(self.system.is_settling());
         let verdict = assoc.filter.add(sample, t4, self.system.poll(), synced);
         // RFC 5905 A.5.2: selection runs when a burst is over, so every association's
         // burst has filled its filter before the first choice is made.

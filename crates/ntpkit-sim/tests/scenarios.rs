@@ -21,17 +21,37 @@ fn cold_start_on_a_quiet_lan_converges() {
     // 50 ms is below the 128 ms step threshold: slewed, never stepped.
     assert!(r.steps.is_empty(), "{:?}", r.steps);
     assert!(r.synchronized_at_end);
-    // Frequency: the 900 s direct measurement starts several PPM off (stale filter samples,
-    // see README), and the RFC PLL integrator (damping 2) removes it with a time constant of
-    // ~256 polls: 4.5 h at 64 s, longer as the poll grows. After a day less than 2 PPM must
-    // remain; 2 PPM against the 1024 s phase time constant is the 2 ms offset scale below.
-    assert!(r.frequency_error.abs() < 2e-6, "{}", r.frequency_error);
-    // Offset: the RFC loop at poll 64 s has a 1024 s phase time constant, but filter
-    // stages up to 8 polls old carry offsets from before the slewing since (tens of us/s
-    // while converging), which leaves millisecond-level error for hours (see README).
-    // Bound: never worse than the 50 ms start, and within 5 ms at the end of the day.
-    assert!(r.max_offset < 0.050, "{}", r.max_offset);
-    assert!(r.final_offset < 0.005, "{}", r.final_offset);
+    // Frequency: the direct measurement is good to ~0.1 PPM (next test). When the start-up
+    // hold ends (~1800 s) the PLL integrates the phase still being slewed out (~8 ms
+    // decaying over the 1024 s phase time constant): a few tenths of a PPM, which the
+    // overdamped loop (damping 2) removes with its slow pole of ~256 polls (4.5 h at 64 s).
+    // After a day (5 such time constants) less than 0.15 PPM may remain.
+    assert!(r.frequency_error.abs() < 0.15e-6, "{}", r.frequency_error);
+    // Offset: a frequency error f is balanced by a phase offset f x 1024 s at poll 64 s
+    // (0.15 PPM: 150 us), plus tens of us of LAN queueing noise: 0.3 ms at the end. Over
+    // the 6 h..24 h window the tail of the start-up transient (with the poll interval
+    // briefly at 512 s, phase time constant 8192 s) keeps the RMS within 0.6 ms and the
+    // peak within 2.5 ms, and the clock is within 1 ms for good after at most 9 h.
+    assert!(r.rms_offset < 0.6e-3, "{}", r.rms_offset);
+    assert!(r.max_offset < 2.5e-3, "{}", r.max_offset);
+    assert!(r.final_offset < 0.3e-3, "{}", r.final_offset);
+    let within = r.time_to_1ms.expect("never within 1 ms");
+    assert!(within < 9.0 * 3600.0, "{within}");
+}
+
+#[test]
+fn start_up_frequency_measurement_is_accurate_on_a_lan() {
+    // Stop the main run at 1500 s: the 900 s direct measurement is done (~930 s) and the
+    // start-up hold (ntpd's freq_cnt) keeps the loop from integrating until ~1830 s, so the
+    // frequency error now is the measurement's. Each end of it is the newest sample (the
+    // clock filter hands over its newest sample while settling), good to the LAN queueing
+    // noise (20 us mean per direction, a few tens of us on the offset): 2 x 45 us over
+    // 900 s is 0.1 PPM. (Lowest-delay samples up to eight polls old, which predate the
+    // ~20 us/s slewing since, made this 3.5 PPM; a simulator tick bug added 0.7 PPM.)
+    let mut s = library::lan(1);
+    s.duration = 1500.0;
+    let r = run(s);
+    assert!(r.frequency_error.abs() < 0.1e-6, "{}", r.frequency_error);
 }
 
 #[test]
@@ -41,9 +61,12 @@ fn jittery_wan_stays_within_the_queueing_noise() {
     // 5 ms mean exponential queueing per direction: the minimum-delay sample of eight has
     // an expected queueing excess of ~5/8 ms per direction, and the offset error is half the
     // difference of the two directions, so samples are good to about a millisecond; the
-    // loop adds the LAN case's lag. RMS within 10 ms (half the one-way delay) and the
-    // frequency within the same 2 PPM as on the LAN (the loop, not the path, limits it).
-    assert!(r.rms_offset < 0.010, "{}", r.rms_offset);
+    // loop adds its lag. The start-up measurement takes newest samples, each off by up to
+    // ~4 ms (the 5 ms queueing of one direction, halved, twice over 900 s: ~4 PPM), and
+    // the overdamped PLL trims that slowly: up to 2 PPM may remain after a day; 2-4 PPM
+    // against the 1024 s phase time constant is 2-4 ms, plus the ~1 ms sample error: RMS
+    // within 6 ms.
+    assert!(r.rms_offset < 0.006, "{}", r.rms_offset);
     assert!(r.frequency_error.abs() < 2e-6, "{}", r.frequency_error);
 }
 
@@ -62,7 +85,8 @@ fn two_falsetickers_among_five_are_never_selected() {
         "a falseticker caused a step: {:?}",
         r.steps
     );
-    assert!(r.final_offset < 0.005, "{}", r.final_offset);
+    // The three good servers are the main scenario's: the same 0.3 ms end bound.
+    assert!(r.final_offset < 0.3e-3, "{}", r.final_offset);
 }
 
 #[test]
@@ -118,12 +142,15 @@ fn panic_zero_disables_the_check() {
 #[test]
 fn recovers_after_all_servers_vanish_for_an_hour() {
     let r = run(library::outage(1));
-    // Free-running for an hour with a residual frequency error below 1 PPM drifts at most
-    // 3.6 ms; that is far below the step threshold, so no step, and the run ends in sync.
+    // Six hours in, the frequency is within ~0.3 PPM (main scenario): free-running for an
+    // hour drifts at most ~1.1 ms, on top of the ~0.5 ms left of the start-up transient:
+    // far below the step threshold, so no step; peak within 2.5 ms. Five hours after the
+    // servers return the loop is back to the main scenario's end state (0.5 ms, allowing
+    // for the shorter run).
     assert!(r.steps.is_empty(), "{:?}", r.steps);
     assert!(r.synchronized_at_end);
-    assert!(r.max_offset < 0.050, "{}", r.max_offset);
-    assert!(r.final_offset < 0.005, "{}", r.final_offset);
+    assert!(r.max_offset < 2.5e-3, "{}", r.max_offset);
+    assert!(r.final_offset < 0.5e-3, "{}", r.final_offset);
 }
 
 #[test]
@@ -137,7 +164,8 @@ fn leap_second_is_inserted_once_at_the_right_second() {
     let (when, step) = r.steps[0];
     assert_eq!(step, -1.0);
     assert!((when - at).abs() <= 1.0, "stepped at {when}, leap at {at}");
-    assert!(r.final_offset < 0.005, "{}", r.final_offset);
+    // 36 h on the main scenario's LAN: at least its end bound.
+    assert!(r.final_offset < 0.3e-3, "{}", r.final_offset);
 }
 
 #[test]
@@ -152,19 +180,19 @@ fn one_source_announcing_a_leap_is_ignored() {
 }
 
 #[test]
-fn slew_compensation_fixes_the_start_up_frequency_measurement() {
-    // RFC behaviour measures the frequency over the 900 s stepout from filter samples up to
-    // eight polls old, whose offsets predate the phase slewed since; with a 127 ms start the
-    // slew is ~120 us/s, so a sample ~40 s stale misleads the estimate by ~5 PPM. With
-    // compensation only the uncorrected 20 PPM drift over the sample age remains (age
-    // ~200 s x 20 PPM over the 900 s window, ~0.5 PPM), which the PLL then trims.
+fn slew_compensation_helps_the_fast_slewing_127_ms_start() {
+    // With a 127 ms start the loop slews ~120 us/s. The combined offset averages the
+    // survivors' latest samples, taken up to a poll apart, so without compensation it lags
+    // the slewing by several hundred us: ~0.8 PPM over the 900 s measurement, and that
+    // start leaves the RFC loop at a higher poll with a larger offset. Compensation refers
+    // each sample to the current slewed phase, which removes that lag; what remains is
+    // the sample noise and the drift over the sample age: below 0.3 PPM.
     let rfc = run(library::start_offset(1, 0.127));
     let mut s = library::start_offset(1, 0.127);
     s.options.compensate_slew = true;
     let comp = run(s);
-    assert!(rfc.frequency_error.abs() > 2e-6, "{}", rfc.frequency_error);
     assert!(
-        comp.frequency_error.abs() < 1e-6,
+        comp.frequency_error.abs() < 0.3e-6,
         "{}",
         comp.frequency_error
     );
@@ -181,5 +209,6 @@ fn a_dead_server_is_never_selected_and_harms_nothing() {
     // It never answers, so it never has a sample to offer.
     assert_eq!((dead.replies, dead.system_peer, dead.survivor), (0, 0, 0));
     assert!(r.steps.is_empty());
-    assert!(r.final_offset < 0.005, "{}", r.final_offset);
+    // The three live servers are the main scenario's: the same 0.3 ms end bound.
+    assert!(r.final_offset < 0.3e-3, "{}", r.final_offset);
 }
