@@ -7,6 +7,7 @@
 
 mod check;
 mod cli;
+mod control;
 mod logging;
 mod service;
 mod setup;
@@ -133,6 +134,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         policy: Mutex::new(loaded.access.build_policy(seed())),
         totals: Mutex::new(Default::default()),
         start: Instant::now(),
+        nonce_secret: control::nonce_secret(seed()),
     });
     let mut access = loaded.access.clone();
     let config_listen = loaded.listen.clone();

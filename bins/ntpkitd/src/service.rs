@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use ntpkit_access::{AccessPolicy, Ingress, Request as AccessRequest};
+use ntpkit_assoc::control::ControlResponder;
 use ntpkit_assoc::{Request, Responder, ResponderCounters, ResponderOutcome};
 use ntpkit_runtime::{Reader, Received, Service, UnixTime};
 use ntpkit_wire::NtpTimestamp;
@@ -20,6 +21,8 @@ pub(crate) struct SharedState {
     pub(crate) totals: Mutex<ResponderCounters>,
     /// The epoch of the monotonic time the access policy runs on.
     pub(crate) start: Instant,
+    /// The key of the MRU nonces (mode 6), the same in every worker.
+    pub(crate) nonce_secret: [u8; 32],
 }
 
 /// One worker's service.
@@ -27,6 +30,7 @@ pub(crate) struct NtpService {
     setup: Reader<Setup>,
     shared: Arc<SharedState>,
     responder: Responder,
+    control: ControlResponder,
     /// Monotonic time of the current batch (one clock read per batch, not per packet).
     batch_now: Duration,
 }
@@ -34,10 +38,12 @@ pub(crate) struct NtpService {
 impl NtpService {
     pub(crate) fn new(setup: Reader<Setup>, shared: Arc<SharedState>) -> Self {
         let responder = Responder::new(setup.get().responder);
+        let control = ControlResponder::new(setup.get().control, shared.nonce_secret);
         Self {
             setup,
             shared,
             responder,
+            control,
             batch_now: Duration::ZERO,
         }
     }
@@ -73,6 +79,8 @@ impl Service for NtpService {
     fn begin_batch(&mut self) {
         if self.setup.refresh() {
             self.responder = Responder::new(self.setup.get().responder);
+            self.control =
+                ControlResponder::new(self.setup.get().control, self.shared.nonce_secret);
         }
         self.batch_now = self.shared.start.elapsed();
     }
@@ -82,6 +90,10 @@ impl Service for NtpService {
         let now = self.batch_now;
         let policy = &self.shared.policy;
         let ingress = ingress(rx.local, rx.source);
+        if ntpkit_wire::peek_mode(rx.data) == Ok(ntpkit_wire::Mode::Control) {
+            let control = &mut self.control;
+            return crate::control::handle(control, setup, policy, now, rx, ingress, reply);
+        }
         let outcome = self.responder.respond(
             &Request::new(rx.data, rx.source, ntp_time(rx.timestamp)),
             &setup.state,

@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
 use ntpkit_access::{AccessPolicy, DiscardConfig, MruConfig, RestrictEntry, RestrictList};
+use ntpkit_assoc::control::ControlConfig;
 use ntpkit_assoc::{ResponderConfig, ServerState};
 use ntpkit_auth::{AuthPolicy, KeyStore, WeakAlgorithms, read_key_file};
 use ntpkit_config::{
@@ -26,6 +27,8 @@ pub(crate) struct Setup {
     pub(crate) state: ServerState,
     pub(crate) keys: KeyStore,
     pub(crate) responder: ResponderConfig,
+    /// Mode 6: loopback only without restrict lines (as NTPsec), writes by `controlkey`.
+    pub(crate) control: ControlConfig,
 }
 
 /// The access settings (the policy itself is shared and stateful: see `SharedState`).
@@ -147,6 +150,9 @@ pub(crate) fn load(
     if !problems.errors.is_empty() {
         return Err(problems);
     }
+    let mut control = ControlConfig::default();
+    control.loopback_only = restrict.is_empty();
+    control.control_key = config.keys.control_key;
     let access = AccessSettings {
         restrict,
         discard: config.discard.unwrap_or_default(),
@@ -159,6 +165,7 @@ pub(crate) fn load(
             state,
             keys,
             responder: ResponderConfig::default(),
+            control,
         },
         access,
         listen,

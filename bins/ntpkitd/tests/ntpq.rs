@@ -1,0 +1,230 @@
+//! NTPsec's `ntpq` reads ntpkitd over mode 6 in a network namespace of its own (ntpq only
+//! speaks to port 123): system variables, a variable list, the (empty) association list,
+//! `-p`, and the MRU list after the nonce exchange. Plus the amplification measurement:
+//! bytes out per byte in from a `noquery` source (every opcode) and for READ_MRU without a
+//! valid nonce.
+
+mod common;
+
+use std::process::Output;
+
+use common::{Daemon, Netns, TempDir, require, without_sys_time};
+
+fn ntpq_path() -> String {
+    let bin = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/peers/ntpsec/usr/bin/ntpq"
+    );
+    assert!(
+        std::path::Path::new(bin).exists(),
+        "NTPsec's ntpq is not unpacked: run `bash .ci/install-peers`"
+    );
+    bin.to_string()
+}
+
+/// ntpq under the interpreter its `#!` line names (python3-ntp lives in its path).
+fn ntpq(ns: &Netns, commands: &[&str]) -> String {
+    let mut c = ns.command("/usr/bin/python3");
+    // -n: numeric addresses (no reverse lookup of 127.0.0.1 to "localhost").
+    c.arg(ntpq_path()).arg("-n");
+    for cmd in commands {
+        c.args(["-c", cmd]);
+    }
+    c.arg("127.0.0.1");
+    let out = c.output().unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "ntpq {commands:?} failed: {t}");
+    t
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// The value of `name=` in ntpq's variable listing (pairs separated by ", " and newlines).
+fn field(listing: &str, name: &str) -> Option<String> {
+    listing
+        .split([',', '\n'])
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+        .map(str::to_owned)
+}
+
+struct Setup {
+    _dir: TempDir,
+    ns: Netns,
+    _daemon: Daemon,
+}
+
+fn serve(conf: &str) -> Setup {
+    let dir = TempDir::new();
+    let conf = dir.write("ntp.conf", conf);
+    let ns = Netns::new();
+    let daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:123"], Some(&ns));
+    Setup {
+        _dir: dir,
+        ns,
+        _daemon: daemon,
+    }
+}
+
+const GPS_STRATUM_1: &str = "server 127.127.1.0\nfudge 127.127.1.0 stratum 1 refid GPS\n";
+
+#[test]
+fn ntpq_rv_shows_the_configured_system_variables() {
+    let s = serve(GPS_STRATUM_1);
+    let rv = ntpq(&s.ns, &["rv"]);
+    assert_eq!(field(&rv, "stratum").as_deref(), Some("1"), "{rv}");
+    assert_eq!(field(&rv, "refid").as_deref(), Some("GPS"), "{rv}");
+    // ntpq prints the leap indicator as two bits.
+    assert_eq!(field(&rv, "leap").as_deref(), Some("00"), "{rv}");
+    assert!(rv.contains("leap_none"), "{rv}");
+    for name in [
+        "version",
+        "processor",
+        "system",
+        "precision",
+        "rootdelay",
+        "rootdisp",
+        "reftime",
+        "clock",
+        "peer",
+        "tc",
+        "mintc",
+        "offset",
+        "frequency",
+        "sys_jitter",
+        "clk_jitter",
+        "clk_wander",
+    ] {
+        assert!(field(&rv, name).is_some(), "{name} missing: {rv}");
+    }
+    // ntpq decodes our hex timestamp into a date: the current year must appear.
+    let clock = field(&rv, "clock").unwrap();
+    let year = 1970
+        + std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 31_556_952;
+    assert!(clock.contains(&format!("{year}-")), "{clock}");
+}
+
+#[test]
+fn ntpq_reads_a_variable_list_and_an_unsynchronised_server() {
+    // No reference configured: leap 3, stratum 16.
+    let s = serve("");
+    let rv = ntpq(&s.ns, &["rv 0 stratum,offset,leap"]);
+    assert_eq!(field(&rv, "stratum").as_deref(), Some("16"), "{rv}");
+    assert_eq!(field(&rv, "leap").as_deref(), Some("11"), "{rv}");
+    assert!(field(&rv, "offset").is_some(), "{rv}");
+    assert!(field(&rv, "refid").is_none(), "only what was asked: {rv}");
+}
+
+#[test]
+fn ntpq_as_and_peers_run_with_an_empty_association_list() {
+    let s = serve(GPS_STRATUM_1);
+    for cmd in ["as", "peers"] {
+        let out = ntpq(&s.ns, &[cmd]);
+        assert!(out.contains("No association IDs returned"), "{cmd}: {out}");
+        assert!(!out.contains("***"), "{cmd}: an ntpq error: {out}");
+    }
+}
+
+#[test]
+fn ntpq_mrulist_lists_a_client_after_the_nonce_exchange() {
+    let s = serve(&format!("{GPS_STRATUM_1}enable monitor\n"));
+    // A time request from 127.0.0.1 puts the address in the MRU list (control packets are
+    // not recorded there by ntpkit-access).
+    require("ntpdig");
+    let mut dig = s.ns.command("ntpdig");
+    dig.args(["-t", "2", "127.0.0.1"]);
+    let out = without_sys_time(dig).output().unwrap();
+    assert!(out.status.success(), "ntpdig: {}", text(&out));
+    let list = ntpq(&s.ns, &["mrulist"]);
+    let row = list
+        .lines()
+        .find(|l| l.trim_end().ends_with(" 127.0.0.1"))
+        .unwrap_or_else(|| panic!("no row for 127.0.0.1: {list}"));
+    let fields: Vec<&str> = row.split_whitespace().collect();
+    // lstint avgint rstr r m v count ...: ntpdig sent one packet.
+    assert_eq!(fields.get(6), Some(&"1"), "{row}");
+    assert!(list.contains("Collected 1 slots"), "{list}");
+}
+
+/// Sends each datagram (hex) from one socket inside the namespace, waits up to 300 ms for
+/// answers to each, and prints "in out" byte totals per datagram.
+const BLASTER: &str = r#"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.3)
+s.connect(("127.0.0.1", 123))
+for h in sys.argv[1:]:
+    p = bytes.fromhex(h)
+    s.send(p)
+    out = 0
+    try:
+        while True:
+            out += len(s.recv(2048))
+    except socket.timeout:
+        pass
+    print(len(p), out)
+"#;
+
+fn control(opcode: u8, data: &[u8]) -> String {
+    let mut p = vec![(2 << 3) | 6, opcode, 0, 1, 0, 0, 0, 0, 0, 0];
+    p.extend_from_slice(&(data.len() as u16).to_be_bytes());
+    p.extend_from_slice(data);
+    while !p.len().is_multiple_of(4) {
+        p.push(0);
+    }
+    p.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn blast(ns: &Netns, packets: &[String]) -> Vec<(usize, usize)> {
+    let out = ns
+        .command("/usr/bin/python3")
+        .arg("-c")
+        .arg(BLASTER)
+        .args(packets)
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    t.lines()
+        .map(|l| {
+            let (a, b) = l.split_once(' ').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn amplification_noquery_gets_nothing_and_mru_without_nonce_at_most_one_to_one() {
+    let noquery = serve(&format!("{GPS_STRATUM_1}restrict default noquery\n"));
+    let every_opcode: Vec<String> = (0..=31).map(|op| control(op, b"")).collect();
+    let totals = blast(&noquery.ns, &every_opcode);
+    assert_eq!(totals.len(), 32);
+    for (op, (sent, got)) in totals.iter().enumerate() {
+        assert_eq!(*got, 0, "opcode {op}: {got} bytes out for {sent} in");
+    }
+    drop(noquery);
+
+    let open = serve(GPS_STRATUM_1);
+    let forged = "nonce=00000000000000000000000000000000, frags=32";
+    let packets = [
+        control(10, b"frags=32"),
+        control(10, forged.as_bytes()),
+        // Control: the same socket does get answers when allowed (rv).
+        control(2, b"stratum"),
+    ];
+    let totals = blast(&open.ns, &packets);
+    for (sent, got) in &totals[..2] {
+        assert!(
+            got <= sent,
+            "READ_MRU without a valid nonce: {got} out for {sent} in"
+        );
+        assert!(*got > 0, "an error answer is expected");
+    }
+    assert!(totals[2].1 > 0, "rv must be answered");
+}
