@@ -15,7 +15,8 @@
 //!   looks authenticated;
 //! - kisses follow the access decision (leap 3, stratum 0, code as reference id);
 //! - a reply is never larger than its request (no amplification, CVE-2013-5211);
-//! - mode 7 is dropped and counted; mode 6 is dropped until the control protocol exists;
+//! - mode 7 is dropped and counted; mode 6 is dropped and counted here (the [`control`]
+//!   module answers it: ntpkitd routes mode 6 there);
 //! - an unsynchronised server says so (leap 3, stratum 16) unless configured as a local
 //!   reference ([`ServerState::local_reference`]).
 //!

@@ -12,6 +12,32 @@
 //! - responses longer than 468 bytes are split into fragments with the M bit and offsets;
 //!   the whole response is bounded ([`MAX_RESPONSE_FRAGMENTS`]);
 //! - requests that are responses, fragments or malformed are dropped and counted.
+//!
+//! ```
+//! use ntpkit_access::Decision;
+//! use ntpkit_assoc::ServerState;
+//! use ntpkit_assoc::control::{ControlConfig, ControlRequest, ControlResponder, SystemInfo};
+//! use ntpkit_auth::KeyStore;
+//! use ntpkit_wire::{NtpTimestamp, Precision, ReferenceId, Stratum};
+//!
+//! let state = ServerState::local_reference(Stratum(1), ReferenceId(*b"GPS\0"), Precision(-20));
+//! let now = NtpTimestamp::from_unix(1_800_000_000, 0);
+//! let mut control = ControlResponder::new(ControlConfig::default(), [7; 32]);
+//! // `ntpq -c "rv 0 stratum"`: READVAR (opcode 2), sequence 1, 7 bytes of data.
+//! let mut request = vec![0x16, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7];
+//! request.extend_from_slice(b"stratum\0");
+//! let mut answers = Vec::new();
+//! let _ = control.respond(
+//!     &ControlRequest::new(&request, "127.0.0.1:5000".parse().unwrap(), now, true),
+//!     &SystemInfo::new(&state, now),
+//!     &KeyStore::new(),
+//!     |_, _| Decision::Serve,
+//!     Vec::new,
+//!     |datagram| answers.push(datagram.to_vec()),
+//! );
+//! assert_eq!(answers.len(), 1);
+//! assert_eq!(&answers[0][12..21], b"stratum=1");
+//! ```
 
 mod counters;
 mod mru;
