@@ -153,6 +153,8 @@ pub(crate) fn load(
     let mut control = ControlConfig::default();
     control.loopback_only = restrict.is_empty();
     control.control_key = config.keys.control_key;
+    // The runtime sends one datagram per request: answers are cut, not fragmented.
+    control.max_fragments = 1;
     let access = AccessSettings {
         restrict,
         discard: config.discard.unwrap_or_default(),

@@ -307,6 +307,28 @@ fn the_mru_list_needs_a_fresh_nonce_issued_to_the_same_address() {
 }
 
 #[test]
+fn a_one_datagram_responder_cuts_the_mru_list_at_whole_rows_and_still_ends_it() {
+    let mut config = ControlConfig::default();
+    config.max_fragments = 1;
+    let mut f = Fixture::new(config);
+    f.mru = (0..100u8)
+        .map(|i| MruRow::new(format!("192.0.2.{i}:123").parse().unwrap(), now(), now(), 1))
+        .collect();
+    let (_, sent) = f.ask_from(&request(12, 1, 0, b""), "192.0.2.1:1000", now());
+    let nonce = text(&sent[0]);
+    let req = request(10, 2, 0, format!("{nonce}, frags=32").as_bytes());
+    let (_, sent) = f.ask_from(&req, "192.0.2.1:1000", now());
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].opcode_byte & 0x20, 0, "no M bit");
+    let vars = pairs(&text(&sent[0]));
+    assert!(vars.iter().any(|(n, _)| n == "now"), "end marker");
+    let rows = vars.iter().filter(|(n, _)| n.starts_with("addr.")).count();
+    let counts = vars.iter().filter(|(n, _)| n.starts_with("ct.")).count();
+    assert!(rows > 0 && rows < 100, "{rows} rows");
+    assert_eq!(rows, counts, "whole rows only");
+}
+
+#[test]
 fn writes_need_the_controlkey() {
     let key_id = KeyId::new(7).unwrap();
     let mut config = ControlConfig::default();

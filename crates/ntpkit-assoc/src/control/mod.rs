@@ -76,7 +76,7 @@ mod code {
 }
 
 /// How the control responder is set up.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ControlConfig {
     /// Answer only sources on the loopback interface (NTPsec's default when no restrict
@@ -84,6 +84,26 @@ pub struct ControlConfig {
     pub loopback_only: bool,
     /// The key that authorises writes (`controlkey`); none = no writes at all.
     pub control_key: Option<KeyId>,
+    /// The most datagrams one response may take (1 to [`MAX_RESPONSE_FRAGMENTS`]); a caller
+    /// that can send only one datagram per request sets 1, and longer answers are then cut
+    /// at whole variables (MRU rows) instead of being fragmented.
+    pub max_fragments: usize,
+}
+
+impl Default for ControlConfig {
+    fn default() -> Self {
+        Self {
+            loopback_only: false,
+            control_key: None,
+            max_fragments: MAX_RESPONSE_FRAGMENTS,
+        }
+    }
+}
+
+impl ControlConfig {
+    fn fragments(&self) -> usize {
+        self.max_fragments.clamp(1, MAX_RESPONSE_FRAGMENTS)
+    }
 }
 
 /// One received control request.
@@ -292,7 +312,7 @@ impl ControlResponder {
             reply.error(code::BAD_ASSOC, send);
             return;
         }
-        let mut text = Text::new(MAX_RESPONSE_FRAGMENTS * CONTROL_MAX_DATA_LEN);
+        let mut text = Text::new(self.config.fragments() * CONTROL_MAX_DATA_LEN);
         let wanted: Vec<_> = items(reply.request.data)
             .map(|(name, _)| name)
             .take(64)
@@ -343,7 +363,7 @@ impl ControlResponder {
             reply.error(code::BAD_VALUE, send);
             return;
         }
-        let frags = frags.clamp(1, MAX_RESPONSE_FRAGMENTS);
+        let frags = frags.clamp(1, self.config.fragments());
         let mut text = Text::new(frags * CONTROL_MAX_DATA_LEN);
         // A fresh nonce for ntpq's next request, as ntpd sends.
         let next = self.nonces.issue(request.source.ip(), request.received);

@@ -8,6 +8,9 @@ use ntpkit_wire::NtpTimestamp;
 use super::system::put_ts;
 use super::text::Text;
 
+/// Room kept for `, now=0x........ ........, last.newest=0x........ ........`.
+const END_MARKERS_LEN: usize = 64;
+
 /// One MRU row as the caller converts it from its rate limiter's list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -48,7 +51,8 @@ pub(crate) fn put_rows(text: &mut Text, rows: &[MruRow], limit: usize, now: NtpT
             && put_ts(text, &format!("first.{i}"), row.first)
             && text.pair(&format!("ct.{i}"), format_args!("{}", row.count))
             && text.pair(&format!("mv.{i}"), format_args!("{}", row.mode_version))
-            && text.pair(&format!("rs.{i}"), format_args!("0x0"));
+            && text.pair(&format!("rs.{i}"), format_args!("0x0"))
+            && text.remaining() >= END_MARKERS_LEN;
         if !ok {
             text.truncate(mark);
             break;

@@ -41,6 +41,11 @@ impl Text {
         }
     }
 
+    /// Bytes that can still be appended.
+    pub(crate) fn remaining(&self) -> usize {
+        self.cap.saturating_sub(self.buf.len())
+    }
+
     pub(crate) fn as_bytes(&self) -> &[u8] {
         self.buf.as_bytes()
     }
