@@ -24,7 +24,8 @@ use query::QueryOptions;
 #[derive(Parser)]
 #[command(name = "ntpkit-client", version)]
 struct Args {
-    /// Server as HOST, HOST:PORT, or [IPV6]:PORT (port 123 by default).
+    /// Server as HOST, HOST:PORT, or \[IPV6\]:PORT (port 123 by default).
+    #[arg(help = "Server as HOST, HOST:PORT, or [IPV6]:PORT (port 123 by default)")]
     server: String,
     /// Number of samples, sent as an iburst (1 to 6).
     #[arg(short = 'c', long = "count", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=6))]
@@ -56,7 +57,7 @@ fn seconds(value: f64, what: &str) -> Result<Duration, ClientError> {
     Duration::try_from_secs_f64(value).map_err(|_| ClientError::Io(format!("bad {what}: {value}")))
 }
 
-/// HOST, HOST:PORT or [V6]:PORT, with port 123 when none is given.
+/// HOST, HOST:PORT or \[V6\]:PORT, with port 123 when none is given.
 fn resolve(server: &str) -> Result<SocketAddr, ClientError> {
     let has_port = server.starts_with('[') || server.matches(':').count() == 1;
     let target = if has_port {
