@@ -158,8 +158,8 @@ const BLASTER: &str = r#"
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(0.3)
-s.connect(("127.0.0.1", 123))
-for h in sys.argv[1:]:
+s.connect((sys.argv[1], 123))
+for h in sys.argv[2:]:
     p = bytes.fromhex(h)
     s.send(p)
     out = 0
@@ -181,11 +181,12 @@ fn control(opcode: u8, data: &[u8]) -> String {
     p.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn blast(ns: &Netns, packets: &[String]) -> Vec<(usize, usize)> {
+fn blast(ns: &Netns, to: &str, packets: &[String]) -> Vec<(usize, usize)> {
     let out = ns
         .command("/usr/bin/python3")
         .arg("-c")
         .arg(BLASTER)
+        .arg(to)
         .args(packets)
         .output()
         .unwrap();
@@ -203,7 +204,7 @@ fn blast(ns: &Netns, packets: &[String]) -> Vec<(usize, usize)> {
 fn amplification_noquery_gets_nothing_and_mru_without_nonce_at_most_one_to_one() {
     let noquery = serve(&format!("{GPS_STRATUM_1}restrict default noquery\n"));
     let every_opcode: Vec<String> = (0..=31).map(|op| control(op, b"")).collect();
-    let totals = blast(&noquery.ns, &every_opcode);
+    let totals = blast(&noquery.ns, "127.0.0.1", &every_opcode);
     assert_eq!(totals.len(), 32);
     for (op, (sent, got)) in totals.iter().enumerate() {
         assert_eq!(*got, 0, "opcode {op}: {got} bytes out for {sent} in");
@@ -218,7 +219,7 @@ fn amplification_noquery_gets_nothing_and_mru_without_nonce_at_most_one_to_one()
         // Control: the same socket does get answers when allowed (rv).
         control(2, b"stratum"),
     ];
-    let totals = blast(&open.ns, &packets);
+    let totals = blast(&open.ns, "127.0.0.1", &packets);
     for (sent, got) in &totals[..2] {
         assert!(
             got <= sent,
@@ -227,4 +228,28 @@ fn amplification_noquery_gets_nothing_and_mru_without_nonce_at_most_one_to_one()
         assert!(*got > 0, "an error answer is expected");
     }
     assert!(totals[2].1 > 0, "rv must be answered");
+}
+
+#[test]
+fn without_restrict_lines_only_loopback_may_query() {
+    let dir = TempDir::new();
+    let conf = dir.write("ntp.conf", GPS_STRATUM_1);
+    let ns = Netns::new();
+    // A documentation address on the namespace's own loopback device: traffic to it stays in
+    // the namespace, but it is not a loopback address, so ntpkitd sees a network source.
+    common::run_ok(std::process::Command::new("ip").args([
+        "-n",
+        &ns.0,
+        "addr",
+        "add",
+        "192.0.2.77/32",
+        "dev",
+        "lo",
+    ]));
+    let _daemon = Daemon::start(&conf, &["--listen", "0.0.0.0:123"], Some(&ns));
+    let rv = control(2, b"stratum");
+    let outside = blast(&ns, "192.0.2.77", std::slice::from_ref(&rv));
+    assert_eq!(outside[0].1, 0, "a non-loopback source was answered");
+    let inside = blast(&ns, "127.0.0.1", &[rv]);
+    assert!(inside[0].1 > 0, "loopback must be answered");
 }
