@@ -9,6 +9,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
 
+use crate::extra::{ExtraReplies, MAX_EXTRA_REPLIES};
 use crate::sockaddr::{self, SOCKADDR_STORAGE_LEN, SockAddrBuf};
 use crate::time::{TimestampSource, UnixTime};
 
@@ -72,6 +73,8 @@ pub(crate) struct Batch {
     control: Box<[ControlBuf]>,
     slots: [Slot; BATCH_LEN],
     received: usize,
+    /// Further datagrams of the request being served (fragmented answers).
+    extra: ExtraReplies,
 }
 
 impl Batch {
@@ -83,6 +86,7 @@ impl Batch {
             control: vec![ControlBuf([0; CONTROL_LEN]); BATCH_LEN].into_boxed_slice(),
             slots: [EMPTY_SLOT; BATCH_LEN],
             received: 0,
+            extra: ExtraReplies::new(),
         }
     }
 
@@ -169,13 +173,14 @@ impl Batch {
         Ok(n)
     }
 
-    /// The `i`th received datagram and the buffer its reply goes into, or `None` when the
-    /// slot holds nothing servable (truncated, or from a non-IP address).
+    /// The `i`th received datagram, the buffer its reply goes into and (emptied) room for
+    /// further datagrams, or `None` when the slot holds nothing servable (truncated, or
+    /// from a non-IP address).
     pub(crate) fn request(
         &mut self,
         i: usize,
         local: SocketAddr,
-    ) -> Option<(Received<'_>, &mut [u8])> {
+    ) -> Option<(Received<'_>, &mut [u8], &mut ExtraReplies)> {
         if i >= self.received {
             return None;
         }
@@ -192,7 +197,13 @@ impl Batch {
                 TimestampSource::User
             },
         };
-        Some((received, &mut self.tx[i][..]))
+        self.extra.clear();
+        Some((received, &mut self.tx[i][..], &mut self.extra))
+    }
+
+    /// Whether the request last served queued further datagrams.
+    pub(crate) fn has_extra(&self) -> bool {
+        !self.extra.is_empty()
     }
 
     /// Marks slot `i` as answered with the first `len` bytes of its reply buffer.
@@ -225,41 +236,88 @@ impl Batch {
             m.msg_iovlen = 1;
             count += 1;
         }
-        let (mut sent, mut failed, mut at) = (0, 0, 0);
-        while at < count {
-            let rest = hdrs.get_mut(at..count).unwrap_or_default();
-            // SAFETY: headers `at..count` point at reply buffers, addresses and iovecs that
-            // live in `self` and on this frame for the whole call; the kernel only reads them.
-            #[allow(unsafe_code)]
-            let n = unsafe {
-                libc::sendmmsg(
-                    fd,
-                    rest.as_mut_ptr(),
-                    rest.len() as libc::c_uint,
-                    libc::MSG_DONTWAIT,
-                )
-            };
-            if n > 0 {
-                let n = n as usize;
-                sent += n;
-                at += n;
-            } else {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                if e.kind() == io::ErrorKind::WouldBlock {
-                    // The socket's send buffer is full: drop the rest rather than queue.
-                    failed += count - at;
-                    break;
-                }
-                // This destination failed (for example unreachable): skip it, send the rest.
-                failed += 1;
-                at += 1;
-            }
-        }
-        (sent, failed)
+        send_headers(fd, &mut hdrs[..count])
     }
+
+    /// Sends slot `i`'s reply (if any) and the further datagrams queued for it, in that
+    /// order, to its source in one system call, then clears both so that
+    /// [`Self::send_replies`] does not send the reply again. Returns (sent, failed).
+    pub(crate) fn send_with_extra(&mut self, fd: RawFd, i: usize) -> (usize, usize) {
+        let Some(slot) = self.slots.get(i).copied().filter(|_| i < self.received) else {
+            return (0, 0);
+        };
+        const MAX: usize = MAX_EXTRA_REPLIES + 1;
+        const _: () = assert!(MAX <= BATCH_LEN, "one header per datagram");
+        let mut iovs: [libc::iovec; MAX] = [libc::iovec {
+            iov_base: std::ptr::null_mut(),
+            iov_len: 0,
+        }; MAX];
+        let mut count = 0;
+        if slot.reply_len > 0 {
+            iovs[0].iov_base = self.tx[i].as_mut_ptr().cast();
+            iovs[0].iov_len = slot.reply_len;
+            count = 1;
+        }
+        for ((buf, len), iov) in self.extra.queued_mut().zip(iovs.iter_mut().skip(count)) {
+            iov.iov_base = buf.as_mut_ptr().cast();
+            iov.iov_len = len;
+            count += 1;
+        }
+        let mut hdrs = zeroed_headers();
+        let addr = self.addrs[i].0.as_mut_ptr();
+        for (hdr, iov) in hdrs.iter_mut().zip(iovs.iter_mut()).take(count) {
+            let m = &mut hdr.msg_hdr;
+            m.msg_name = addr.cast();
+            m.msg_namelen = slot.addr_len as libc::socklen_t;
+            m.msg_iov = iov;
+            m.msg_iovlen = 1;
+        }
+        let result = send_headers(fd, hdrs.get_mut(..count).unwrap_or_default());
+        self.set_reply(i, 0);
+        self.extra.clear();
+        result
+    }
+}
+
+/// Sends prepared message headers with `sendmmsg`, as many calls as the kernel needs.
+/// Returns (sent, failed); what the socket cannot take now is dropped, not queued.
+fn send_headers(fd: RawFd, hdrs: &mut [libc::mmsghdr]) -> (usize, usize) {
+    let count = hdrs.len();
+    let (mut sent, mut failed, mut at) = (0, 0, 0);
+    while at < count {
+        let rest = hdrs.get_mut(at..count).unwrap_or_default();
+        // SAFETY: every header points at reply buffers, addresses and iovecs that the
+        // caller keeps alive and unmoved for the whole call (they live in its `Batch` and
+        // on its stack frame); lengths match those buffers; the kernel only reads them.
+        #[allow(unsafe_code)]
+        let n = unsafe {
+            libc::sendmmsg(
+                fd,
+                rest.as_mut_ptr(),
+                rest.len() as libc::c_uint,
+                libc::MSG_DONTWAIT,
+            )
+        };
+        if n > 0 {
+            let n = n as usize;
+            sent += n;
+            at += n;
+        } else {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            if e.kind() == io::ErrorKind::WouldBlock {
+                // The socket's send buffer is full: drop the rest rather than queue.
+                failed += count - at;
+                break;
+            }
+            // This destination failed (for example unreachable): skip it, send the rest.
+            failed += 1;
+            at += 1;
+        }
+    }
+    (sent, failed)
 }
 
 fn zeroed_headers() -> [libc::mmsghdr; BATCH_LEN] {
@@ -337,7 +395,7 @@ mod tests {
             wait_readable(server.as_raw_fd());
             got += batch.recv(server.as_raw_fd()).unwrap();
             for i in 0..batch.len() {
-                let (rx, reply) = batch.request(i, local).unwrap();
+                let (rx, reply, _) = batch.request(i, local).unwrap();
                 assert_eq!(rx.source, client.local_addr().unwrap());
                 assert_eq!(rx.data.len(), 48);
                 assert_eq!(rx.timestamp_source, TimestampSource::Kernel);
@@ -379,7 +437,7 @@ mod tests {
             wait_readable(server.as_raw_fd());
             batch.recv(server.as_raw_fd()).unwrap();
             for i in 0..batch.len() {
-                seen.push(batch.request(i, local).map(|(rx, _)| rx.data.len()));
+                seen.push(batch.request(i, local).map(|(rx, _, _)| rx.data.len()));
             }
         }
         assert_eq!(seen, [None, Some(48)]);

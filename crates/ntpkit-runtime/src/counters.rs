@@ -19,7 +19,7 @@ pub struct WorkerCounters {
 pub struct CounterSnapshot {
     /// Datagrams received.
     pub received: u64,
-    /// Replies handed to the kernel.
+    /// Reply datagrams handed to the kernel (each datagram of a fragmented answer counts).
     pub replied: u64,
     /// Datagrams the service chose not to answer.
     pub unanswered: u64,

@@ -171,17 +171,26 @@ fn serve_batch<S: Service>(
 ) {
     service.begin_batch();
     let (mut unanswered, mut malformed) = (0, 0);
+    let (mut sent, mut failed) = (0, 0);
     for i in 0..n {
-        let Some((request, reply)) = batch.request(i, local) else {
+        let Some((request, reply, extra)) = batch.request(i, local) else {
             malformed += 1;
             continue;
         };
-        match service.handle(&request, reply) {
+        match service.handle_with_extra(&request, reply, extra) {
             Some(len) => batch.set_reply(i, len),
             None => unanswered += 1,
         }
+        // A fragmented answer leaves now, in order, in one call of its own; ordinary
+        // replies wait for the batch's single call below.
+        if batch.has_extra() {
+            let (s, f) = batch.send_with_extra(fd, i);
+            sent += s;
+            failed += f;
+        }
     }
-    let (sent, failed) = batch.send_replies(fd);
+    let (s, f) = batch.send_replies(fd);
+    let (sent, failed) = (sent + s, failed + f);
     counters.add(Field::Received, n as u64);
     counters.add(Field::Replied, sent as u64);
     counters.add(Field::SendFailed, failed as u64);

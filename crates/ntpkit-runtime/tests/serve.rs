@@ -105,3 +105,62 @@ fn binding_an_address_twice_without_reuse_is_refused_and_bad_settings_are_errors
     let err = BoundServer::bind(&["192.0.2.1:0".parse().unwrap()], 1).unwrap_err();
     assert!(err.to_string().contains("192.0.2.1"), "{err}");
 }
+
+/// Answers `frag N` with N + 1 datagrams of 480 bytes (the first as the reply, the rest
+/// queued as extras), each filled with its index; anything else with one echo.
+struct Fragmenter;
+
+impl Service for Fragmenter {
+    fn handle(&mut self, request: &Received<'_>, reply: &mut [u8]) -> Option<usize> {
+        reply
+            .get_mut(..request.data.len())?
+            .copy_from_slice(request.data);
+        Some(request.data.len())
+    }
+
+    fn handle_with_extra(
+        &mut self,
+        request: &Received<'_>,
+        reply: &mut [u8],
+        extra: &mut ntpkit_runtime::ExtraReplies,
+    ) -> Option<usize> {
+        let Some(n) = request.data.strip_prefix(b"frag ") else {
+            return self.handle(request, reply);
+        };
+        let n: u8 = std::str::from_utf8(n).ok()?.parse().ok()?;
+        for k in 1..=n {
+            // The 17th datagram (k = 17) does not fit: push refuses it.
+            let queued = extra.push(&[k; ntpkit_runtime::EXTRA_REPLY_LEN]);
+            assert_eq!(queued, usize::from(k) <= ntpkit_runtime::MAX_EXTRA_REPLIES);
+        }
+        reply[..480].fill(0);
+        Some(480)
+    }
+}
+
+#[test]
+fn one_request_can_produce_several_datagrams_in_order() {
+    let bound = BoundServer::bind(&["127.0.0.1:0".parse().unwrap()], 1).unwrap();
+    let addr = bound.local_addrs()[0];
+    let server = bound.start(|_| Fragmenter).unwrap();
+    let c = client(addr);
+    // An ordinary request before and after: one datagram each, unaffected.
+    assert_eq!(ask(&c, addr, b"hello"), b"hello");
+    c.send_to(b"frag 17", addr).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 600];
+    for _ in 0..17 {
+        let (n, from) = c.recv_from(&mut buf).unwrap();
+        assert_eq!((n, from), (480, addr));
+        assert!(buf[..n].iter().all(|&b| b == buf[0]));
+        got.push(buf[0]);
+    }
+    assert_eq!(
+        got,
+        (0..=16).collect::<Vec<u8>>(),
+        "reply first, extras in order"
+    );
+    assert_eq!(ask(&c, addr, b"bye"), b"bye", "no 18th datagram was queued");
+    let totals = server.stop();
+    assert_eq!((totals.received, totals.replied), (3, 19));
+}
