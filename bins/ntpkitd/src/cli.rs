@@ -21,8 +21,13 @@ pub(crate) struct Cli {
     /// Stay in the foreground (do not detach).
     #[arg(short = 'n', long = "nofork")]
     pub(crate) foreground: bool,
-    /// After binding the sockets, run as USER[:GROUP].
-    #[arg(short = 'u', long = "user", value_name = "USER[:GROUP]")]
+    /// After binding the sockets, run as `USER[:GROUP]`.
+    #[arg(
+        short = 'u',
+        long = "user",
+        value_name = "USER[:GROUP]",
+        help = "After binding the sockets, run as USER[:GROUP]."
+    )]
     pub(crate) user: Option<String>,
     /// Write the process id to FILE (removed at a clean stop).
     #[arg(short = 'p', long = "pidfile", value_name = "FILE")]
