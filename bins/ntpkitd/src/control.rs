@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ntpkit_access::{AccessPolicy, Ingress, Request as AccessRequest};
 use ntpkit_assoc::control::{ControlRequest, ControlResponder, MruRow, SystemInfo};
-use ntpkit_runtime::{Received, UnixTime};
+use ntpkit_runtime::{ExtraReplies, Received, UnixTime};
 use ntpkit_wire::{NtpDuration, NtpTimestamp};
 
 use crate::service::ntp_time;
@@ -31,8 +31,16 @@ pub(crate) fn nonce_secret(fallback: u64) -> [u8; 32] {
     secret
 }
 
-/// Answers one mode 6 datagram. Only the first fragment of a response goes out (the
-/// runtime sends one reply per request); the system variables fit in one.
+/// Where the datagrams of one answer go: the first into the runtime's reply buffer, the
+/// further fragments (up to 15 more, at most 480 bytes each) into its extra replies.
+pub(crate) struct Output<'a> {
+    pub(crate) reply: &'a mut [u8],
+    /// `None` when the caller can send only one datagram: the answer is then cut there.
+    pub(crate) extra: Option<&'a mut ExtraReplies>,
+}
+
+/// Answers one mode 6 datagram, fragmented over several datagrams when long (an
+/// `mrulist`); returns the length of the first, or `None` to send nothing.
 pub(crate) fn handle(
     control: &mut ControlResponder,
     setup: &Setup,
@@ -40,8 +48,9 @@ pub(crate) fn handle(
     now: Duration,
     rx: &Received<'_>,
     ingress: Ingress,
-    reply: &mut [u8],
+    out: Output<'_>,
 ) -> Option<usize> {
+    let Output { reply, mut extra } = out;
     let clock = ntp_time(UnixTime::now());
     let info = SystemInfo::new(&setup.state, clock);
     let mut first = None;
@@ -62,8 +71,12 @@ pub(crate) fn handle(
         },
         || mru_rows(&lock(policy), now, clock),
         |bytes| {
-            let slot = reply.get_mut(..bytes.len()).filter(|_| first.is_none());
-            if let Some(slot) = slot {
+            if first.is_some() {
+                // The responder caps fragments at 16 of <= 480 bytes: `push` takes them all.
+                if let Some(extra) = extra.as_deref_mut() {
+                    extra.push(bytes);
+                }
+            } else if let Some(slot) = reply.get_mut(..bytes.len()) {
                 slot.copy_from_slice(bytes);
                 first = Some(bytes.len());
             }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use ntpkit_access::{AccessPolicy, Ingress, Request as AccessRequest};
 use ntpkit_assoc::control::ControlResponder;
 use ntpkit_assoc::{Request, Responder, ResponderCounters, ResponderOutcome};
-use ntpkit_runtime::{Reader, Received, Service, UnixTime};
+use ntpkit_runtime::{ExtraReplies, Reader, Received, Service, UnixTime};
 use ntpkit_wire::NtpTimestamp;
 
 use crate::setup::Setup;
@@ -86,13 +86,36 @@ impl Service for NtpService {
     }
 
     fn handle(&mut self, rx: &Received<'_>, reply: &mut [u8]) -> Option<usize> {
+        self.serve(rx, reply, None)
+    }
+
+    fn handle_with_extra(
+        &mut self,
+        rx: &Received<'_>,
+        reply: &mut [u8],
+        extra: &mut ExtraReplies,
+    ) -> Option<usize> {
+        self.serve(rx, reply, Some(extra))
+    }
+}
+
+impl NtpService {
+    /// Answers one datagram; `extra`, when given, takes the further fragments of a long
+    /// mode 6 answer (time requests never use it).
+    fn serve(
+        &mut self,
+        rx: &Received<'_>,
+        reply: &mut [u8],
+        extra: Option<&mut ExtraReplies>,
+    ) -> Option<usize> {
         let setup = self.setup.get();
         let now = self.batch_now;
         let policy = &self.shared.policy;
         let ingress = ingress(rx.local, rx.source);
         if ntpkit_wire::peek_mode(rx.data) == Ok(ntpkit_wire::Mode::Control) {
             let control = &mut self.control;
-            return crate::control::handle(control, setup, policy, now, rx, ingress, reply);
+            let out = crate::control::Output { reply, extra };
+            return crate::control::handle(control, setup, policy, now, rx, ingress, out);
         }
         let outcome = self.responder.respond(
             &Request::new(rx.data, rx.source, ntp_time(rx.timestamp)),

@@ -153,8 +153,9 @@ pub(crate) fn load(
     let mut control = ControlConfig::default();
     control.loopback_only = restrict.is_empty();
     control.control_key = config.keys.control_key;
-    // The runtime sends one datagram per request: answers are cut, not fragmented.
-    control.max_fragments = 1;
+    // Long answers (an `mrulist`) go out in up to 16 fragments: the first as the runtime's
+    // reply, the rest as its extra replies (room for `MAX_EXTRA_REPLIES` = 16 more).
+    control.max_fragments = ntpkit_assoc::control::MAX_RESPONSE_FRAGMENTS;
     let access = AccessSettings {
         restrict,
         discard: config.discard.unwrap_or_default(),

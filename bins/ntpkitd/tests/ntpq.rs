@@ -1,6 +1,8 @@
 //! NTPsec's `ntpq` reads ntpkitd over mode 6 in a network namespace of its own (ntpq only
 //! speaks to port 123): system variables, a variable list, the (empty) association list,
-//! `-p`, and the MRU list after the nonce exchange. Plus the amplification measurement:
+//! `-p`, and the MRU list after the nonce exchange, also when it spans several fragments
+//! (20 loopback sources; one READ_MRU answered in several datagrams, M bit and offsets
+//! checked on the wire). Plus the amplification measurement:
 //! bytes out per byte in from a `noquery` source (every opcode) and for READ_MRU without a
 //! valid nonce.
 
@@ -252,4 +254,122 @@ fn without_restrict_lines_only_loopback_may_query() {
     assert_eq!(outside[0].1, 0, "a non-loopback source was answered");
     let inside = blast(&ns, "127.0.0.1", &[rv]);
     assert!(inside[0].1 > 0, "loopback must be answered");
+}
+
+/// Sends one NTPv4 client request from each given local address (a socket bound to it)
+/// to 127.0.0.1:123 and prints how many were answered.
+const CLIENTS: &str = r#"
+import socket, sys
+answered = 0
+for a in sys.argv[1:]:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((a, 0))
+    s.settimeout(2)
+    s.sendto(bytes([0x23]) + bytes(39) + bytes(range(1, 9)), ("127.0.0.1", 123))
+    try:
+        if len(s.recv(2048)) >= 48:
+            answered += 1
+    except socket.timeout:
+        pass
+    s.close()
+print(answered)
+"#;
+
+/// Client sources 127.0.0.10..=127.0.0.29: more MRU rows than one 468-byte fragment holds.
+fn loopback_clients() -> Vec<String> {
+    (10..30).map(|k| format!("127.0.0.{k}")).collect()
+}
+
+fn send_from_each(ns: &Netns, sources: &[String]) {
+    let out = ns
+        .command("/usr/bin/python3")
+        .arg("-c")
+        .arg(CLIENTS)
+        .args(sources)
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert_eq!(
+        t.trim(),
+        sources.len().to_string(),
+        "time requests answered"
+    );
+}
+
+#[test]
+fn ntpq_mrulist_lists_more_sources_than_one_datagram_holds() {
+    let s = serve(&format!("{GPS_STRATUM_1}enable monitor\n"));
+    let sources = loopback_clients();
+    send_from_each(&s.ns, &sources);
+    let list = ntpq(&s.ns, &["mrulist"]);
+    for a in &sources {
+        assert!(
+            list.lines()
+                .any(|l| l.trim_end().ends_with(&format!(" {a}"))),
+            "no row for {a}: {list}"
+        );
+    }
+    assert!(
+        list.contains(&format!("Collected {} slots", sources.len())),
+        "{list}"
+    );
+}
+
+/// Asks for a nonce (opcode 12), then READ_MRU (opcode 10) with it, and prints one line
+/// per datagram of the MRU answer: its length, M bit and fragment offset (RFC 1305 app. B).
+const MRU_FRAGMENTS: &str = r#"
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+s.connect(("127.0.0.1", 123))
+def ask(op, seq, data):
+    p = struct.pack("!BBHHHHH", (2 << 3) | 6, op, seq, 0, 0, 0, len(data)) + data
+    s.send(p + bytes(-len(p) % 4))
+ask(12, 1, b"")
+r = s.recv(2048)
+nonce = r[12:12 + struct.unpack("!H", r[10:12])[0]].decode().strip().strip(",")
+ask(10, 2, (nonce + ", frags=16").encode())
+try:
+    while True:
+        d = s.recv(2048)
+        print(len(d), (d[1] >> 5) & 1, struct.unpack("!H", d[8:10])[0], struct.unpack("!H", d[10:12])[0])
+except socket.timeout:
+    pass
+"#;
+
+#[test]
+fn one_mru_request_is_answered_in_several_fragments() {
+    let s = serve(&format!("{GPS_STRATUM_1}enable monitor\n"));
+    send_from_each(&s.ns, &loopback_clients());
+    let out =
+        s.ns.command("/usr/bin/python3")
+            .arg("-c")
+            .arg(MRU_FRAGMENTS)
+            .output()
+            .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    // (length, more, offset, count) per datagram.
+    let frags: Vec<[usize; 4]> = t
+        .lines()
+        .map(|l| {
+            let v: Vec<usize> = l.split(' ').map(|f| f.parse().unwrap()).collect();
+            [v[0], v[1], v[2], v[3]]
+        })
+        .collect();
+    assert!(frags.len() > 1, "one READ_MRU, several datagrams: {t}");
+    assert!(frags.len() <= 16, "{t}");
+    let mut offset = 0;
+    for (i, [len, more, at, count]) in frags.iter().copied().enumerate() {
+        assert!(len <= 480, "{t}");
+        assert_eq!(at, offset, "fragments arrive in order, contiguous: {t}");
+        assert_eq!(
+            more == 1,
+            i + 1 < frags.len(),
+            "M bit on all but the last: {t}"
+        );
+        assert!(count <= 468, "{t}");
+        offset += count;
+    }
 }
