@@ -2,7 +2,10 @@
 //!
 //! Durability is the point of this module. Each record becomes one whole line handed to one
 //! `write(2)` on a file opened with `O_APPEND` (no user-space buffer), so a `kill -9` at any
-//! moment leaves every line either complete or absent, and lines already written stay.
+//! moment leaves lines already written intact. One case needs repair: Linux checks for a fatal
+//! signal between the pages a `write(2)` copies, so a SIGKILL can cut a line that straddles a
+//! page boundary, leaving a partial last line. Every open removes such a tail (it was never a
+//! complete record), so the next record never lands behind half a line.
 //! A generation switch opens the new member before the old one is closed; if the open fails
 //! the record goes to the old member (as ntpd does) rather than being lost, and the switch is
 //! retried with the next record. The base-name link follows `ntpkit-stats`' link rule; a
@@ -14,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write as _};
-use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+use std::os::unix::fs::{FileExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::path::Path;
 
 use ntpkit_stats::{
@@ -115,12 +118,38 @@ impl StatsFiles {
 /// Opens `path` for appending, creating it (mode 0644 before umask), never through a
 /// symbolic link.
 fn open_append(path: &str) -> io::Result<File> {
-    OpenOptions::new()
+    let file = OpenOptions::new()
+        .read(true)
         .append(true)
         .create(true)
         .mode(0o644)
         .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
+        .open(path)?;
+    drop_partial_tail(&file)?;
+    Ok(file)
+}
+
+/// Truncates the file after its last newline: a tail without one is what a write cut by
+/// SIGKILL leaves (see the module docs), never a record.
+fn drop_partial_tail(file: &File) -> io::Result<()> {
+    let len = file.metadata()?.len();
+    let mut buf = [0u8; 4096];
+    let mut end = len;
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let chunk = buf
+            .get_mut(..(end - start) as usize)
+            .ok_or_else(|| io::Error::other("tail chunk out of range"))?;
+        file.read_exact_at(chunk, start)?;
+        if end == len && chunk.last() == Some(&b'\n') {
+            return Ok(());
+        }
+        if let Some(pos) = chunk.iter().rposition(|&b| b == b'\n') {
+            return file.set_len(start + pos as u64 + 1);
+        }
+        end = start;
+    }
+    file.set_len(0)
 }
 
 /// One `write(2)` of the whole line. A short write (only possible when the disk fills)
@@ -182,5 +211,39 @@ fn link_base_name(set: &FileGenSet, generation: &ntpkit_stats::Generation, pid: 
             tracing::warn!(?step, %error, "statistics link step failed");
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tail_repair_tests {
+    use super::open_append;
+
+    fn after_open(content: &[u8]) -> Vec<u8> {
+        let dir = std::env::temp_dir().join(format!(
+            "ntpkit-tail-{}-{}",
+            std::process::id(),
+            content.len()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("loopstats");
+        std::fs::write(&path, content).unwrap();
+        drop(open_append(path.to_str().unwrap()).unwrap());
+        let kept = std::fs::read(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        kept
+    }
+
+    #[test]
+    fn a_cut_last_line_is_removed_on_open_and_whole_lines_are_kept() {
+        assert_eq!(
+            after_open(b"60000 1.0 a\n60000 2.0 b\n60000 3."),
+            b"60000 1.0 a\n60000 2.0 b\n"
+        );
+        assert_eq!(after_open(b"60000 1.0 a\n"), b"60000 1.0 a\n");
+        assert_eq!(after_open(b"no newline at all"), b"");
+        // A cut line longer than the 4 KiB read-back chunk.
+        let mut long = b"60000 1.0 a\n".to_vec();
+        long.extend(std::iter::repeat_n(b'x', 10_000));
+        assert_eq!(after_open(&long), b"60000 1.0 a\n");
     }
 }
