@@ -170,13 +170,36 @@ fn leap_second_is_inserted_once_at_the_right_second() {
 
 #[test]
 fn one_source_announcing_a_leap_is_ignored() {
-    // CVE-2016-4954: one of three servers claims a leap that is not happening.
-    let mut s = library::lan(1);
+    // CVE-2016-4954: one of three servers claims a leap that is not happening, across a
+    // month end where one could be inserted (2025-06-30 had none).
+    let mut s = month_end_without_leap(1);
     s.servers[0].announces_bogus_leap = true;
-    s.duration = 40.0 * 86_400.0 / 10.0; // four days: crosses no month end, but the vote
-    // would schedule one at the end of the month if it were believed
     let r = run(s);
     assert!(r.steps.is_empty(), "{:?}", r.steps);
+
+    // Control: the same run with a majority (two of three) announcing does insert the leap
+    // (a -1 s step at that midnight, 30 h into the run; the loop steps back later when the
+    // servers, which did not leap, disagree), so the assertion above can fail if one source
+    // were believed.
+    let mut s = month_end_without_leap(1);
+    s.servers[0].announces_bogus_leap = true;
+    s.servers[1].announces_bogus_leap = true;
+    let r = run(s);
+    let inserted = r
+        .steps
+        .first()
+        .is_some_and(|&(at, step)| (at - 30.0 * 3600.0).abs() < 1.0 && (step + 1.0).abs() < 1e-3);
+    assert!(inserted, "{:?}", r.steps);
+}
+
+/// 36 hours from 2025-06-29 18:00 UTC, across the 2025-07-01 midnight, with no real leap.
+fn month_end_without_leap(seed: u64) -> ntpkit_sim::Scenario {
+    let mut s = library::lan(seed);
+    let month_end_ntp = 3_960_316_800u64; // 2025-07-01 00:00:00 UTC
+    s.start_ntp = month_end_ntp - 30 * 3600;
+    s.duration = 36.0 * 3600.0;
+    s.settle = 6.0 * 3600.0;
+    s
 }
 
 #[test]
