@@ -287,8 +287,11 @@ fn parse_trailer(len: &str, hex: &str) -> Result<Vec<u8>, StatsError> {
     let bad_len = StatsError::InvalidField {
         field: "trailer length",
     };
+    // ntpd prints the length with `%d`: a leading zero is not its output, and accepting one
+    // would break the print-back promise (found by the stats_parse fuzz target).
     let len = len
         .strip_suffix(':')
+        .filter(|digits| !digits.starts_with('0'))
         .and_then(parse_decimal_u64)
         .ok_or(bad_len.clone())?;
     if len == 0 || len.checked_mul(2) != Some(hex.len() as u64) {
