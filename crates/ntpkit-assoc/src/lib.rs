@@ -52,6 +52,7 @@
 
 pub mod client;
 pub mod control;
+pub mod host;
 mod responder;
 
 pub use client::{

@@ -226,6 +226,12 @@ impl<R: ClientRng> ClientAssociation<R> {
         self.poll.reach
     }
 
+    /// Whether packets of a burst (`burst`/`iburst`) are still to be sent: selection waits
+    /// for the burst to end (RFC 5905 A.5.2).
+    pub fn in_burst(&self) -> bool {
+        self.poll.burst_left > 0
+    }
+
     /// Whether a reply for the latest request is still awaited.
     pub fn awaiting_reply(&self) -> bool {
         self.outstanding.is_some()

@@ -1,6 +1,7 @@
 //! What the server says about itself in every reply: RFC 5905 section 7.3's system
 //! variables as the responder needs them.
 
+use ntpkit_clock::SystemVariables;
 use ntpkit_wire::{LeapIndicator, NtpShort, NtpTimestamp, Precision, ReferenceId, Stratum};
 
 /// When the server's clock was last set or corrected (the reply's reference timestamp).
@@ -68,6 +69,21 @@ impl ServerState {
             root_dispersion: NtpShort::from_bits(0),
             reference_id,
             reference_time: ReferenceTime::FollowsClock,
+        }
+    }
+
+    /// A server synchronised by its own system process: the [`SystemVariables`] of
+    /// `ntpkit-clock` (stratum of the system peer + 1, its address as reference id, the
+    /// time of the last clock update).
+    pub fn from_system_variables(vars: &SystemVariables) -> Self {
+        Self {
+            leap: vars.leap,
+            stratum: vars.stratum,
+            precision: vars.precision,
+            root_delay: vars.root_delay,
+            root_dispersion: vars.root_dispersion,
+            reference_id: vars.reference_id,
+            reference_time: ReferenceTime::At(vars.reference_time),
         }
     }
 

@@ -1,0 +1,115 @@
+//! One time source as the host keeps it: the association that talks to it, its clock
+//! filter (RFC 5905 section 10) and what selection last made of it.
+
+use ntpkit_clock::{ClockFilter, PeerStatistics, Rejection as SelectRejection, ServerInfo};
+use ntpkit_wire::ReferenceId;
+
+use crate::client::{ClientAssociation, ClientConfig, ClientRng};
+
+/// How the host uses one source (ntp.conf `server`/`pool` options beyond the on-wire ones).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SourceConfig {
+    /// The on-wire settings (version, key, minpoll, maxpoll, burst, iburst).
+    pub client: ClientConfig,
+    /// The reference id we advertise while this source is our system peer: its IPv4
+    /// address, or the first four octets of the MD5 of its IPv6 address (RFC 5905 7.3).
+    pub refid: ReferenceId,
+    /// `prefer`: chosen as system peer when it survives.
+    pub prefer: bool,
+    /// `noselect`: polled and shown, never used.
+    pub noselect: bool,
+    /// A pool member (ntpd's preemptable association): demobilised when it stays
+    /// unreachable or keeps being a falseticker, so the caller can ask the pool for another.
+    pub ephemeral: bool,
+}
+
+impl SourceConfig {
+    /// A plain `server` with these on-wire settings, known to clients by `refid`.
+    pub fn new(client: ClientConfig, refid: ReferenceId) -> Self {
+        Self {
+            client,
+            refid,
+            prefer: false,
+            noselect: false,
+            ephemeral: false,
+        }
+    }
+}
+
+/// Where selection placed a source in its last round (ntpd's peer status "tally" code,
+/// shown by `ntpq -p` as the first column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Tally {
+    /// Not considered yet (no sample).
+    None,
+    /// Rejected before intersection (unreachable, unsynchronised, distance, loop, noselect).
+    Rejected(SelectRejection),
+    /// Outside the majority intersection (`x`).
+    Falseticker,
+    /// Cut by the cluster algorithm (`-`).
+    Outlier,
+    /// A survivor whose offset enters the combined offset (`+`).
+    Candidate,
+    /// The system peer (`*`).
+    SystemPeer,
+}
+
+impl Tally {
+    /// The one-character code `ntpq -p` prints before a peer's name.
+    pub fn code(self) -> char {
+        match self {
+            Self::None | Self::Rejected(_) => ' ',
+            Self::Falseticker => 'x',
+            Self::Outlier => '-',
+            Self::Candidate => '+',
+            Self::SystemPeer => '*',
+        }
+    }
+}
+
+/// A source's state as the host sees it, for status displays and statistics.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SourceStatus {
+    /// The reach register (bit 0: the latest poll was answered).
+    pub reach: u8,
+    /// Current poll exponent.
+    pub poll: i8,
+    /// Clock filter output, once there is a sample.
+    pub stats: Option<PeerStatistics>,
+    /// What the server's last accepted packet said about itself.
+    pub server: Option<ServerInfo>,
+    /// Where the last selection placed it.
+    pub tally: Tally,
+    /// Whether an authenticated DENY/RSTR stopped it.
+    pub stopped: bool,
+}
+
+/// A source slot inside the host.
+#[derive(Clone, Debug)]
+pub(super) struct Source<R> {
+    pub(super) config: SourceConfig,
+    pub(super) assoc: ClientAssociation<R>,
+    pub(super) filter: ClockFilter,
+    pub(super) server: Option<ServerInfo>,
+    pub(super) tally: Tally,
+    /// Consecutive selection rounds that found it a falseticker (pool preemption).
+    pub(super) false_rounds: u32,
+    /// Polls sent since the last answer (pool demobilisation).
+    pub(super) silent_polls: u32,
+}
+
+impl<R: ClientRng> Source<R> {
+    pub(super) fn status(&self) -> SourceStatus {
+        SourceStatus {
+            reach: self.assoc.reach(),
+            poll: self.assoc.poll_exponent(),
+            stats: self.filter.statistics(),
+            server: self.server,
+            tally: self.tally,
+            stopped: self.assoc.is_stopped(),
+        }
+    }
+}
