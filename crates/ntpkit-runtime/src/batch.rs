@@ -332,7 +332,7 @@ fn zeroed_headers() -> [libc::mmsghdr; BATCH_LEN] {
 
 /// Finds an `SCM_TIMESTAMPNS` message in a received control buffer (laid out as a
 /// sequence of `struct cmsghdr` followed by data, each padded to `size_t` alignment).
-fn parse_timestampns(control: &[u8]) -> Option<UnixTime> {
+pub(crate) fn parse_timestampns(control: &[u8]) -> Option<UnixTime> {
     const ALIGN: usize = size_of::<usize>();
     let header = size_of::<libc::cmsghdr>().next_multiple_of(ALIGN);
     let mut rest = control;

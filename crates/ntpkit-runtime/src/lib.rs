@@ -10,6 +10,8 @@
 //!   read right after the receive call; buffers are allocated once and never grow;
 //! - a [`Service`] decides each reply; [`Shared`] hands workers a replaceable value (the
 //!   configuration, on SIGHUP) without stopping service;
+//! - [`UpstreamSocket`] is a client association's connected socket to its server, with kernel
+//!   receive timestamps;
 //! - [`SignalListener`], [`PidFile`], [`lookup_identity`]/[`drop_privileges`] and
 //!   [`can_set_clock`] are the rest of what a daemon needs around that.
 //!
@@ -61,6 +63,7 @@ mod sockaddr;
 mod socket;
 pub mod statsfiles;
 mod time;
+mod upstream;
 mod worker;
 
 pub use batch::{BATCH_LEN, MAX_DATAGRAM_LEN, Received};
@@ -76,3 +79,4 @@ pub use service::Service;
 pub use shared::{Reader, Shared};
 pub use signals::{SignalEvent, SignalListener};
 pub use time::{TimestampSource, UnixTime, clock_precision};
+pub use upstream::UpstreamSocket;

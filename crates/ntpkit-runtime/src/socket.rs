@@ -44,7 +44,7 @@ pub(crate) fn bind_udp(
 /// Asks the kernel to stamp every received datagram with `CLOCK_REALTIME` in nanoseconds
 /// (`SO_TIMESTAMPNS`, delivered as an `SCM_TIMESTAMPNS` control message). Returns false
 /// when the kernel refuses; the worker then reads the clock itself after each receive.
-fn enable_rx_timestamps(socket: &Socket) -> bool {
+pub(crate) fn enable_rx_timestamps(socket: &Socket) -> bool {
     use std::os::fd::AsRawFd;
     let on: libc::c_int = 1;
     // SAFETY: `setsockopt` reads exactly `size_of::<c_int>()` bytes from a live local
