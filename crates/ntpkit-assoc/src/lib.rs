@@ -54,6 +54,7 @@ pub mod client;
 pub mod control;
 pub mod host;
 mod responder;
+pub mod symmetric;
 
 pub use client::{
     ClientAssociation, ClientConfig, ClientEvent, ClientRng, ClientSample, Rejection,
@@ -62,3 +63,4 @@ pub use responder::{
     FailedMacReply, Inspection, NoReplyReason, ReferenceTime, Reply, ReplyKind, Request, Responder,
     ResponderConfig, ResponderCounters, ResponderOutcome, ServerState,
 };
+pub use symmetric::{PassivePolicy, SymmetricAssociation, SymmetricConfig, SymmetricEvent};

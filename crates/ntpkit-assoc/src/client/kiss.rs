@@ -11,16 +11,16 @@ use super::reply::KissAction;
 
 /// Kiss bookkeeping that survives between replies.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(super) struct KissState {
+pub(crate) struct KissState {
     /// Consecutive DENY/RSTR kisses on an unauthenticated association.
-    pub(super) denies: u8,
+    pub(crate) denies: u8,
     /// An authenticated DENY/RSTR stopped the association.
-    pub(super) stopped: bool,
+    pub(crate) stopped: bool,
 }
 
 impl KissState {
     /// Applies a verified kiss.
-    pub(super) fn honour(
+    pub(crate) fn honour(
         &mut self,
         poll: &mut PollState,
         now: Duration,

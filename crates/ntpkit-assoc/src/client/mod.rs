@@ -13,9 +13,10 @@
 //! CVE-2019-11331); the origin check then defeats off-path spoofing within that flow.
 
 mod config;
-mod kiss;
-mod onwire;
-mod poll;
+// Shared with the symmetric association: the kiss rules, the poll process, `server_info`.
+pub(crate) mod kiss;
+pub(crate) mod onwire;
+pub(crate) mod poll;
 mod reply;
 mod rng;
 

@@ -117,7 +117,7 @@ fn reply_max_round_trip(max_distance: f64) -> f64 {
     2.0 * max_distance
 }
 
-fn server_info(h: &NtpHeader) -> ServerInfo {
+pub(crate) fn server_info(h: &NtpHeader) -> ServerInfo {
     ServerInfo {
         leap: h.leap,
         stratum: h.stratum.0,

@@ -10,19 +10,19 @@ const UNREACH_BACKOFF_AFTER: u32 = 8;
 
 /// Timer and reachability state.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct PollState {
-    pub(super) poll: i8,
-    pub(super) minpoll: i8,
-    pub(super) maxpoll: i8,
-    pub(super) reach: u8,
-    pub(super) unanswered: u32,
-    pub(super) burst_left: u8,
-    pub(super) next: Option<Duration>,
-    pub(super) due: bool,
+pub(crate) struct PollState {
+    pub(crate) poll: i8,
+    pub(crate) minpoll: i8,
+    pub(crate) maxpoll: i8,
+    pub(crate) reach: u8,
+    pub(crate) unanswered: u32,
+    pub(crate) burst_left: u8,
+    pub(crate) next: Option<Duration>,
+    pub(crate) due: bool,
 }
 
 impl PollState {
-    pub(super) fn new(config: &ClientConfig, now: Duration) -> Self {
+    pub(crate) fn new(config: &ClientConfig, now: Duration) -> Self {
         let (minpoll, maxpoll) = config.poll_bounds();
         Self {
             poll: minpoll,
@@ -37,7 +37,7 @@ impl PollState {
     }
 
     /// Bookkeeping for one packet leaving at `now`; `jitter` is a random 32-bit value.
-    pub(super) fn on_transmit(&mut self, config: &ClientConfig, now: Duration, jitter: u32) {
+    pub(crate) fn on_transmit(&mut self, config: &ClientConfig, now: Duration, jitter: u32) {
         self.due = false;
         if self.burst_left > 0 {
             self.burst_left -= 1;
@@ -65,7 +65,7 @@ impl PollState {
         self.next = Some(now + interval);
     }
 
-    pub(super) fn on_valid_reply(&mut self) {
+    pub(crate) fn on_valid_reply(&mut self) {
         self.reach |= 1;
         self.unanswered = 0;
     }
@@ -73,7 +73,7 @@ impl PollState {
     /// RATE kiss: raise the poll exponent to at least `server_poll` and at least one step
     /// above the current one, never lowering it (RFC 5905 erratum 3007); the burst ends and
     /// the next poll moves out accordingly.
-    pub(super) fn on_rate_kiss(&mut self, now: Duration, server_poll: i8) -> i8 {
+    pub(crate) fn on_rate_kiss(&mut self, now: Duration, server_poll: i8) -> i8 {
         let raised = self
             .poll
             .saturating_add(1)
@@ -88,13 +88,13 @@ impl PollState {
     }
 
     /// Repeated unauthenticated DENY/RSTR: treat the server as unreachable.
-    pub(super) fn mark_unreachable(&mut self) {
+    pub(crate) fn mark_unreachable(&mut self) {
         self.reach = 0;
         self.burst_left = 0;
         self.poll = self.maxpoll;
     }
 
-    pub(super) fn set_poll(&mut self, exponent: i8) {
+    pub(crate) fn set_poll(&mut self, exponent: i8) {
         self.poll = exponent.clamp(self.minpoll, self.maxpoll);
     }
 }
