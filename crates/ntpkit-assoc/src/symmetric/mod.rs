@@ -35,7 +35,9 @@ use ntpkit_wire::{Mode, NtpHeader, NtpTimestamp, PollInterval, Version};
 
 use crate::client::kiss::KissState;
 use crate::client::poll::PollState;
-use crate::client::{ClientConfig, ClientRng, ClientSample, Rejection};
+use crate::client::{
+    ClientConfig, ClientRng, ClientSample, MAX_POLL_LIMIT, MIN_POLL_LIMIT, Rejection,
+};
 use crate::responder::ServerState;
 
 pub use config::{PASSIVE_UNREACH_POLLS, RESTART_AFTER_POLLS, SymmetricConfig, TRANSMIT_HISTORY};
@@ -122,6 +124,7 @@ pub struct SymmetricAssociation<R> {
     peer_poll: Option<i8>,
     sent: TransmitLog,
     silent_polls: u32,
+    last_heard: Duration,
     demobilized: bool,
     counters: SymmetricCounters,
 }
@@ -146,6 +149,12 @@ impl<R: ClientRng> SymmetricAssociation<R> {
         if matches!(grant.version, Version::V3 | Version::V4) {
             config.version = grant.version;
         }
+        // Like ntpd, poll no faster than the active peer: it answers at its own rate, and
+        // polling faster would only count its silence between our polls as unreachability.
+        config.minpoll = config
+            .minpoll
+            .max(grant.peer_poll.clamp(MIN_POLL_LIMIT, MAX_POLL_LIMIT));
+        config.maxpoll = config.maxpoll.max(config.minpoll);
         let mut assoc = Self::with_role(config, Role::Passive, now, rng);
         assoc.peer.org = grant.peer_transmit;
         assoc.peer.rec = t4;
@@ -166,6 +175,7 @@ impl<R: ClientRng> SymmetricAssociation<R> {
             peer_poll: None,
             sent: TransmitLog::default(),
             silent_polls: 0,
+            last_heard: now,
             demobilized: false,
             counters: SymmetricCounters::default(),
         }
@@ -184,7 +194,7 @@ impl<R: ClientRng> SymmetricAssociation<R> {
         if self.demobilized || self.kiss.stopped || self.poll.next.is_none_or(|n| now < n) {
             return None;
         }
-        if self.role == Role::Passive && self.silent_polls >= PASSIVE_UNREACH_POLLS {
+        if self.role == Role::Passive && self.peer_is_gone(now) {
             self.demobilized = true;
             self.poll.next = None;
             self.poll.due = false;
@@ -192,6 +202,16 @@ impl<R: ClientRng> SymmetricAssociation<R> {
         }
         self.poll.due = true;
         None
+    }
+
+    /// Silent for [`PASSIVE_UNREACH_POLLS`] of our polls and as many of the peer's poll
+    /// intervals (a peer polling slower than us must not look unreachable between its
+    /// packets).
+    fn peer_is_gone(&self, now: Duration) -> bool {
+        let peer_interval = 1u64 << self.peer_poll.unwrap_or(0).clamp(0, MAX_POLL_LIMIT);
+        let patience = Duration::from_secs(peer_interval * u64::from(PASSIVE_UNREACH_POLLS));
+        self.silent_polls >= PASSIVE_UNREACH_POLLS
+            && now.saturating_sub(self.last_heard) >= patience
     }
 
     /// Writes the due packet into `buf` and returns its length, or `None` if no poll is
@@ -288,7 +308,7 @@ impl<R: ClientRng> SymmetricAssociation<R> {
                 self.counters.dropped += 1;
                 Err(rejection)
             }
-            Ok(Verdict::Accepted(update, outcome)) => Ok(self.accept(update, outcome)),
+            Ok(Verdict::Accepted(update, outcome)) => Ok(self.accept(now, update, outcome)),
             Ok(Verdict::Kiss(code, peer_poll, seq)) => {
                 self.peer.used = Some(seq);
                 self.counters.kisses += 1;
@@ -307,6 +327,7 @@ impl<R: ClientRng> SymmetricAssociation<R> {
 
     fn accept(
         &mut self,
+        now: Duration,
         update: onwire::Update,
         outcome: Result<(ClientSample, u64), NoSampleReason>,
     ) -> SymmetricEvent {
@@ -318,6 +339,7 @@ impl<R: ClientRng> SymmetricAssociation<R> {
             // It answered one of ours: the peer is reachable.
             self.poll.on_valid_reply();
             self.silent_polls = 0;
+            self.last_heard = now;
             self.kiss.denies = 0;
         }
         match outcome {

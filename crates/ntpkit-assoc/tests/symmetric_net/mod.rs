@@ -16,6 +16,8 @@ use ntpkit_assoc::symmetric::{
 use ntpkit_auth::{Key, KeyId, KeyStore, MacAlgorithm};
 use ntpkit_wire::{NtpTimestamp, Precision, ReferenceId, Stratum};
 
+pub mod fixture;
+
 /// Unix seconds at simulated time zero.
 pub const BASE: i64 = 1_800_000_000;
 /// The MD5 key both peers share (id 7) in keyed runs.
