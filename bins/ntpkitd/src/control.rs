@@ -7,6 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use ntpkit_access::{AccessPolicy, Ingress, Request as AccessRequest};
+use ntpkit_assoc::ServerState;
 use ntpkit_assoc::control::{ControlRequest, ControlResponder, MruRow, SystemInfo};
 use ntpkit_runtime::{ExtraReplies, Received, UnixTime};
 use ntpkit_wire::{NtpDuration, NtpTimestamp};
@@ -43,7 +44,7 @@ pub(crate) struct Output<'a> {
 /// `mrulist`); returns the length of the first, or `None` to send nothing.
 pub(crate) fn handle(
     control: &mut ControlResponder,
-    setup: &Setup,
+    (setup, state): (&Setup, &ServerState),
     policy: &Mutex<AccessPolicy>,
     now: Duration,
     rx: &Received<'_>,
@@ -52,7 +53,7 @@ pub(crate) fn handle(
 ) -> Option<usize> {
     let Output { reply, mut extra } = out;
     let clock = ntp_time(UnixTime::now());
-    let info = SystemInfo::new(&setup.state, clock);
+    let info = SystemInfo::new(state, clock);
     let mut first = None;
     let request = ControlRequest::new(
         rx.data,

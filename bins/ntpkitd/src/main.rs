@@ -9,8 +9,10 @@ mod check;
 mod cli;
 mod control;
 mod logging;
+mod plan;
 mod service;
 mod setup;
+mod upstream;
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -26,6 +28,7 @@ use ntpkit_wire::Precision;
 use crate::cli::Cli;
 use crate::service::{NtpService, SharedState};
 use crate::setup::{Loaded, Mode};
+use crate::upstream::Upstream;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -139,11 +142,27 @@ fn run(cli: &Cli) -> Result<(), String> {
     let mut access = loaded.access.clone();
     let config_listen = loaded.listen.clone();
     let role = loaded.role.clone();
+    let state_cell = ntpkit_runtime::Shared::new(loaded.setup.state);
     let setup_cell = ntpkit_runtime::Shared::new(loaded.setup);
     let local_addrs = bound.local_addrs().to_vec();
     let server = bound
-        .start(|_| NtpService::new(setup_cell.reader(), shared.clone()))
+        .start(|_| NtpService::new(setup_cell.reader(), state_cell.reader(), shared.clone()))
         .map_err(|e| e.to_string())?;
+    let mut upstream_plan = loaded.upstream.clone();
+    let start_upstream = |plan: &crate::plan::UpstreamPlan| -> Result<Option<Upstream>, String> {
+        if plan.is_empty() {
+            return Ok(None);
+        }
+        Upstream::start(
+            plan.clone(),
+            precision.0,
+            setup_cell.reader(),
+            state_cell.clone(),
+        )
+        .map(Some)
+        .map_err(|e| format!("cannot start the upstream thread: {e}"))
+    };
+    let mut upstream = start_upstream(&upstream_plan)?;
     tracing::info!(
         "serving as {role}, precision 2^{}, {workers} worker(s)",
         precision.0
@@ -176,7 +195,18 @@ fn run(cli: &Cli) -> Result<(), String> {
                             access = new.access;
                         }
                         // Replace first, log after: the log line tells that workers now see it.
+                        let fallback = new.setup.state;
                         setup_cell.replace(new.setup);
+                        if new.upstream != upstream_plan {
+                            if let Some(u) = upstream.take() {
+                                u.stop();
+                            }
+                            state_cell.replace(fallback);
+                            upstream_plan = new.upstream;
+                            upstream = start_upstream(&upstream_plan)?;
+                        } else if upstream.is_none() {
+                            state_cell.replace(fallback);
+                        }
                         tracing::info!("configuration reloaded; serving as {}", new.role);
                     }
                 }
@@ -186,6 +216,9 @@ fn run(cli: &Cli) -> Result<(), String> {
         }
     }
     tracing::info!("stopping");
+    if let Some(u) = upstream.take() {
+        u.stop();
+    }
     let counters = server.stop();
     let totals = *shared.totals.lock().unwrap_or_else(PoisonError::into_inner);
     tracing::info!(

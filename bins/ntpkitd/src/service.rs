@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use ntpkit_access::{AccessPolicy, Ingress, Request as AccessRequest};
 use ntpkit_assoc::control::ControlResponder;
-use ntpkit_assoc::{Request, Responder, ResponderCounters, ResponderOutcome};
+use ntpkit_assoc::{Request, Responder, ResponderCounters, ResponderOutcome, ServerState};
 use ntpkit_runtime::{ExtraReplies, Reader, Received, Service, UnixTime};
 use ntpkit_wire::NtpTimestamp;
 
@@ -28,6 +28,8 @@ pub(crate) struct SharedState {
 /// One worker's service.
 pub(crate) struct NtpService {
     setup: Reader<Setup>,
+    /// What we answer with: the upstream thread's synchronised state, or the configured one.
+    state: Reader<ServerState>,
     shared: Arc<SharedState>,
     responder: Responder,
     control: ControlResponder,
@@ -36,11 +38,16 @@ pub(crate) struct NtpService {
 }
 
 impl NtpService {
-    pub(crate) fn new(setup: Reader<Setup>, shared: Arc<SharedState>) -> Self {
+    pub(crate) fn new(
+        setup: Reader<Setup>,
+        state: Reader<ServerState>,
+        shared: Arc<SharedState>,
+    ) -> Self {
         let responder = Responder::new(setup.get().responder);
         let control = ControlResponder::new(setup.get().control, shared.nonce_secret);
         Self {
             setup,
+            state,
             shared,
             responder,
             control,
@@ -82,6 +89,7 @@ impl Service for NtpService {
             self.control =
                 ControlResponder::new(self.setup.get().control, self.shared.nonce_secret);
         }
+        self.state.refresh();
         self.batch_now = self.shared.start.elapsed();
     }
 
@@ -109,17 +117,18 @@ impl NtpService {
         extra: Option<&mut ExtraReplies>,
     ) -> Option<usize> {
         let setup = self.setup.get();
+        let state = self.state.get();
         let now = self.batch_now;
         let policy = &self.shared.policy;
         let ingress = ingress(rx.local, rx.source);
         if ntpkit_wire::peek_mode(rx.data) == Ok(ntpkit_wire::Mode::Control) {
             let control = &mut self.control;
             let out = crate::control::Output { reply, extra };
-            return crate::control::handle(control, setup, policy, now, rx, ingress, out);
+            return crate::control::handle(control, (setup, state), policy, now, rx, ingress, out);
         }
         let outcome = self.responder.respond(
             &Request::new(rx.data, rx.source, ntp_time(rx.timestamp)),
-            &setup.state,
+            state,
             &setup.keys,
             |request, inspection| {
                 let asked = AccessRequest::new(

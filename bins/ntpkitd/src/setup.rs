@@ -68,6 +68,8 @@ pub(crate) struct Loaded {
     pub(crate) default_listen: bool,
     /// One line describing how we serve ("local reference at stratum 3", ...).
     pub(crate) role: String,
+    /// The servers and pools to synchronise to (empty: none configured).
+    pub(crate) upstream: crate::plan::UpstreamPlan,
     pub(crate) warnings: Vec<String>,
 }
 
@@ -144,7 +146,15 @@ pub(crate) fn load(
     let keys = load_keys(&config, config_path, &mut problems);
     let restrict = restrict_list(&config, mode, &mut problems);
     check_files(&config, &mut problems);
-    let (state, role) = server_state(&config, precision, &mut problems);
+    let (state, mut role) = server_state(&config, precision, &mut problems);
+    let upstream = crate::plan::plan(&config, mode, precision.0, &mut problems);
+    if !upstream.is_empty() {
+        role = format!(
+            "client of {} server(s) and {} pool(s); until synchronised, {role}",
+            upstream.sources.len(),
+            upstream.pools.len()
+        );
+    }
     let (listen, default_listen) = listen_addresses(&config, &mut problems);
 
     if !problems.errors.is_empty() {
@@ -174,6 +184,7 @@ pub(crate) fn load(
         listen,
         default_listen,
         role,
+        upstream,
         warnings: problems.warnings,
     })
 }
@@ -332,13 +343,6 @@ fn server_state(
         return (
             ServerState::local_reference(Stratum(orphan), refid, precision),
             role,
-        );
-    }
-    if !config.associations.is_empty() {
-        problems.warnings.push(
-            "warning: upstream servers are configured but ntpkitd does not synchronise to them yet; \
-             serving as unsynchronised (leap 3, stratum 16)"
-                .into(),
         );
     }
     (

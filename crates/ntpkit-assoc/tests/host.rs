@@ -208,16 +208,20 @@ fn three_agreeing_servers_synchronise_at_their_stratum_plus_one() {
 }
 
 #[test]
-fn without_a_drift_file_the_frequency_is_measured_over_stepout_first() {
-    // ntpd's FREQ state: no clock update (and so no synchronised service) until the
-    // frequency has been measured over `tinker stepout` (900 s by default).
+fn without_a_drift_file_it_serves_at_once_and_measures_the_frequency_over_stepout() {
+    // ntpd's NSET: the first update counts (clients are served at stratum + 1 right after
+    // the iburst), while the frequency is measured over `tinker stepout` (900 s).
     let mut sim = Sim::new((0..3).map(|_| (server(0.005, 0.01), false)).collect());
+    sim.run(Duration::from_secs(30));
+    assert_eq!(sim.host.server_state(wall(sim.now)).stratum, Stratum(2));
+    let measuring = |sim: &Sim| {
+        sim.host.system().discipline().state() == ntpkit_clock::DisciplineState::MeasuringFrequency
+    };
+    assert!(measuring(&sim));
     sim.run(Duration::from_secs(850));
-    assert_eq!(
-        sim.host.server_state(wall(sim.now)).stratum,
-        Stratum::UNSYNCHRONIZED
-    );
+    assert!(measuring(&sim));
     sim.run(Duration::from_secs(1200));
+    assert!(!measuring(&sim));
     assert_eq!(sim.host.server_state(wall(sim.now)).stratum, Stratum(2));
 }
 

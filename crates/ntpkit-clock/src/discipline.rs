@@ -238,9 +238,13 @@ impl Discipline {
             }
             match self.state {
                 DisciplineState::Unset => {
+                    // ntpd's NSET: slew this first offset away and measure the frequency
+                    // over the stepout interval, but count it as a clock update (ntpd's
+                    // local_clock returns 1), so the host is synchronised at once rather
+                    // than 15 minutes later.
                     self.offset = offset;
                     self.reset(DisciplineState::MeasuringFrequency, sample_time, offset);
-                    return DisciplineOutcome::Ignored;
+                    return DisciplineOutcome::Slewed;
                 }
                 DisciplineState::FrequencySet => {
                     self.offset = offset;

@@ -64,7 +64,7 @@ fn first_offset_above_step_threshold_steps_at_once() {
 fn first_offset_below_step_threshold_is_slewed_not_stepped() {
     let mut d = Discipline::new(TinkerOptions::default(), -20, None);
     // NSET: the offset is kept as residual to slew and frequency measurement starts.
-    assert_eq!(d.update(at(0.0), 0.127), DisciplineOutcome::Ignored);
+    assert_eq!(d.update(at(0.0), 0.127), DisciplineOutcome::Slewed);
     assert_eq!(d.residual_offset(), 0.127);
 }
 
@@ -132,7 +132,7 @@ fn frequency_is_measured_directly_over_the_stepout_interval() {
     // NSET with a 10 ms offset; the oscillator is 20 PPM slow. After 900 s of slewing the
     // measured offset is residual + 20e-6 * 900; the direct measurement recovers 20 PPM.
     let mut d = Discipline::new(TinkerOptions::default(), -20, None);
-    assert_eq!(d.update(at(0.0), 0.010), DisciplineOutcome::Ignored);
+    assert_eq!(d.update(at(0.0), 0.010), DisciplineOutcome::Slewed);
     for _ in 0..900 {
         d.tick();
     }

@@ -1,0 +1,253 @@
+//! From ntp.conf's `server`, `pool` and `tos`/`tinker` lines to what the upstream thread
+//! runs: the sources with their addresses, the pools to draw from, the clock options.
+
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+
+use md5::{Digest, Md5};
+use ntpkit_assoc::client::ClientConfig;
+use ntpkit_assoc::host::SourceConfig;
+use ntpkit_clock::ClockOptions;
+use ntpkit_config::{Association, AssociationMode, HostAddress, NtpConfig};
+use ntpkit_wire::{ReferenceId, Version};
+
+use crate::setup::{Mode, NTP_PORT, Problems};
+
+/// ntpd's default `tos maxclock`: the most sources a pool fills up to.
+const DEFAULT_MAXCLOCK: usize = 10;
+
+/// One source to start: where it is and how to talk to it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PlannedSource {
+    /// The name or address as written, for logs.
+    pub(crate) name: String,
+    pub(crate) addr: SocketAddr,
+    pub(crate) config: SourceConfig,
+}
+
+/// A `pool` line: a name that yields several servers, re-resolved to replace members.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PoolPlan {
+    pub(crate) name: String,
+    pub(crate) port: u16,
+    pub(crate) template: SourceConfig,
+}
+
+/// Everything the upstream thread needs; empty when ntpkitd has no upstream.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct UpstreamPlan {
+    pub(crate) sources: Vec<PlannedSource>,
+    pub(crate) pools: Vec<PoolPlan>,
+    pub(crate) options: ClockOptions,
+    /// The most sources pools fill up to (`tos maxclock`).
+    pub(crate) maxclock: usize,
+}
+
+impl UpstreamPlan {
+    /// Whether there is anything to run.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.sources.is_empty() && self.pools.is_empty()
+    }
+}
+
+/// The reference id clients see while `addr` is our system peer (RFC 5905 section 7.3):
+/// an IPv4 address itself, else the first four octets of the MD5 of the IPv6 address.
+pub(crate) fn reference_id_for(addr: IpAddr) -> ReferenceId {
+    match addr {
+        IpAddr::V4(v4) => ReferenceId::from_ipv4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => ReferenceId::from_ipv4(v4),
+            None => {
+                let digest = Md5::digest(v6.octets());
+                ReferenceId([digest[0], digest[1], digest[2], digest[3]])
+            }
+        },
+    }
+}
+
+/// Builds the plan; names are resolved only in [`Mode::Run`].
+pub(crate) fn plan(
+    config: &NtpConfig,
+    mode: Mode,
+    precision: i8,
+    problems: &mut Problems,
+) -> UpstreamPlan {
+    let mut plan = UpstreamPlan {
+        options: clock_options(config, problems),
+        maxclock: config
+            .tos
+            .maxclock
+            .map_or(DEFAULT_MAXCLOCK, |m| m as usize)
+            .max(1),
+        ..UpstreamPlan::default()
+    };
+    for a in &config.associations {
+        let port = a.port.map_or(NTP_PORT, |p| p.get());
+        let template = source_config(a, precision);
+        match a.mode {
+            AssociationMode::Server => match (&a.host.address, mode) {
+                (HostAddress::Ip(ip), _) => plan.sources.push(PlannedSource {
+                    name: ip.to_string(),
+                    addr: SocketAddr::new(*ip, port),
+                    config: with_refid(&template, *ip),
+                }),
+                (HostAddress::Name(name), Mode::Check) => problems.warnings.push(format!(
+                    "warning: server {name}: the name is resolved at start (not checked offline)"
+                )),
+                (HostAddress::Name(name), Mode::Run) => match resolve(name.as_str(), port, a) {
+                    Some(addr) => plan.sources.push(PlannedSource {
+                        name: name.to_string(),
+                        addr,
+                        config: with_refid(&template, addr.ip()),
+                    }),
+                    None => problems
+                        .warnings
+                        .push(format!("warning: server {name}: cannot resolve; left out")),
+                },
+            },
+            AssociationMode::Pool => {
+                let mut template = template;
+                template.ephemeral = true;
+                plan.pools.push(PoolPlan {
+                    name: address_text(&a.host.address),
+                    port,
+                    template,
+                });
+            }
+            other => problems.warnings.push(format!(
+                "warning: {} {}: this association mode is not run yet; ignored",
+                other.keyword(),
+                address_text(&a.host.address)
+            )),
+        }
+    }
+    plan
+}
+
+fn address_text(address: &HostAddress) -> String {
+    match address {
+        HostAddress::Ip(ip) => ip.to_string(),
+        HostAddress::Name(name) => name.to_string(),
+    }
+}
+
+fn source_config(a: &Association, precision: i8) -> SourceConfig {
+    let mut client = ClientConfig::default();
+    client.version = a
+        .version
+        .and_then(|v| Version::from_bits(v.get()).ok())
+        .unwrap_or(Version::V4);
+    client.key = a.key;
+    if let Some(p) = a.minpoll {
+        client.minpoll = p.get() as i8;
+    }
+    if let Some(p) = a.maxpoll {
+        client.maxpoll = p.get() as i8;
+    }
+    client.burst = a.burst;
+    client.iburst = a.iburst;
+    client.local_precision = precision;
+    let mut config = SourceConfig::new(client, ReferenceId([0; 4]));
+    config.prefer = a.prefer;
+    config.noselect = a.noselect;
+    config
+}
+
+/// `template` for a source at `ip`.
+pub(crate) fn with_refid(template: &SourceConfig, ip: IpAddr) -> SourceConfig {
+    let mut config = template.clone();
+    config.refid = reference_id_for(ip);
+    config
+}
+
+/// The first address of `name` in the association's family (`-4`/`-6`), if any.
+fn resolve(name: &str, port: u16, a: &Association) -> Option<SocketAddr> {
+    (name, port)
+        .to_socket_addrs()
+        .ok()?
+        .find(|addr| a.host.family.is_none_or(|f| f.matches(&addr.ip())))
+}
+
+/// Every address a pool name yields now (blocking DNS; called at start and when a member
+/// has to be replaced).
+pub(crate) fn resolve_pool(pool: &PoolPlan) -> Vec<SocketAddr> {
+    (pool.name.as_str(), pool.port)
+        .to_socket_addrs()
+        .map(|addrs| addrs.collect())
+        .unwrap_or_default()
+}
+
+/// `tinker` and `tos` lines onto ntpkit-clock's options (ntpd's defaults where unset).
+fn clock_options(config: &NtpConfig, problems: &mut Problems) -> ClockOptions {
+    let mut options = ClockOptions::default();
+    let tinker = &config.tinker;
+    let t = &mut options.tinker;
+    if let Some(v) = tinker.step {
+        t.step = v;
+    }
+    if let Some(v) = tinker.stepout {
+        t.stepout = v;
+    }
+    if let Some(v) = tinker.panic {
+        t.panic = v;
+    }
+    if let Some(v) = tinker.allan {
+        t.allan = v;
+    }
+    if let Some(ppm) = tinker.dispersion {
+        t.phi = ppm * 1e-6;
+    }
+    let tos = &config.tos;
+    let o = &mut options.tos;
+    if let Some(v) = tos.minsane {
+        o.minsane = v as usize;
+    }
+    if let Some(v) = tos.minclock {
+        o.minclock = v as usize;
+    }
+    if let Some(v) = tos.maxclock {
+        o.maxclock = v as usize;
+    }
+    if let Some(v) = tos.maxdist {
+        o.maxdist = v;
+    }
+    if let Some(v) = tos.mindist {
+        o.mindist = v;
+    }
+    if let Some(v) = tos.floor {
+        o.floor = v.get();
+    }
+    if let Some(v) = tos.ceiling {
+        o.ceiling = v.get();
+    }
+    if let Some(v) = tos.orphan {
+        o.orphan = v.get();
+    }
+    if let Some(v) = tos.orphanwait {
+        o.orphanwait = f64::from(v);
+    }
+    if let Err(e) = options.validate() {
+        problems
+            .errors
+            .push(format!("error: tinker/tos values out of range: {e}"));
+        return ClockOptions::default();
+    }
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_refid_is_the_address_and_ipv6_refid_the_md5_prefix() {
+        assert_eq!(
+            reference_id_for("192.0.2.7".parse().unwrap()),
+            ReferenceId([192, 0, 2, 7])
+        );
+        // MD5 of ::1 (15 zero octets, then 1) is cf404dc8... (`printf` into md5sum).
+        assert_eq!(
+            reference_id_for("::1".parse().unwrap()),
+            ReferenceId([0xcf, 0x40, 0x4d, 0xc8])
+        );
+    }
+}

@@ -1,0 +1,332 @@
+//! The upstream thread: every configured server and pool member through ntpkit-assoc's
+//! [`Host`], one connected socket each, on a mio loop of its own. It publishes the state
+//! the workers serve with (stratum + 1 and the system peer's address once synchronised;
+//! the configured fallback before that) and logs each change of system peer.
+//!
+//! The system clock is never adjusted here: clock adjustments from the discipline are
+//! counted and dropped (see docs/design.md, "ntpkitd and the system clock").
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token, Waker};
+use ntpkit_assoc::ServerState;
+use ntpkit_assoc::host::{Host, HostEvent};
+use ntpkit_clock::{ClockAdjust, SourceId};
+use ntpkit_runtime::{Reader, Shared, UnixTime, UpstreamSocket, os_random_u32};
+use ntpkit_wire::NtpTimestamp;
+
+use crate::plan::{PlannedSource, UpstreamPlan, resolve_pool, with_refid};
+use crate::setup::Setup;
+
+const WAKER: Token = Token(usize::MAX);
+
+/// Longest wait between two looks at the clock: the state served grows its root
+/// dispersion with time, so it is republished at least this often.
+const MAX_WAIT: Duration = Duration::from_secs(1);
+
+/// Shortest interval between two DNS look-ups of a pool name.
+const POOL_REFILL_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Largest datagram an upstream server may send us (header, extension fields, MAC).
+const MAX_REPLY: usize = 1024;
+
+type Rng = fn() -> u32;
+
+/// A running upstream thread.
+pub(crate) struct Upstream {
+    stop: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Upstream {
+    /// Starts the thread. `state` is what workers serve with; `setup` gives the keys and
+    /// the fallback state (local reference or unsynchronised) until a source is selected.
+    pub(crate) fn start(
+        plan: UpstreamPlan,
+        precision: i8,
+        setup: Reader<Setup>,
+        state: Arc<Shared<ServerState>>,
+    ) -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let stop = Arc::new(AtomicBool::new(false));
+        let host = Host::new(plan.options, precision, None, Duration::ZERO)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        let mut driver = Driver {
+            poll,
+            host,
+            sockets: HashMap::new(),
+            names: HashMap::new(),
+            plan,
+            setup,
+            state,
+            start: Instant::now(),
+            stop: stop.clone(),
+            last_pool_lookup: None,
+            adjustments_dropped: 0,
+        };
+        driver.add_configured();
+        let thread = std::thread::Builder::new()
+            .name("upstream".into())
+            .spawn(move || driver.run())?;
+        Ok(Self {
+            stop,
+            waker,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the thread and waits for it.
+    pub(crate) fn stop(mut self) {
+        self.stop.store(true, Ordering::Release);
+        let _ = self.waker.wake();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Driver {
+    poll: Poll,
+    host: Host<Rng>,
+    sockets: HashMap<SourceId, UpstreamSocket>,
+    names: HashMap<SourceId, String>,
+    plan: UpstreamPlan,
+    setup: Reader<Setup>,
+    state: Arc<Shared<ServerState>>,
+    start: Instant,
+    stop: Arc<AtomicBool>,
+    last_pool_lookup: Option<Instant>,
+    adjustments_dropped: u64,
+}
+
+fn wall() -> NtpTimestamp {
+    let t = UnixTime::now();
+    NtpTimestamp::from_unix(t.secs, t.nanos)
+}
+
+impl Driver {
+    fn add_configured(&mut self) {
+        for source in self.plan.sources.clone() {
+            self.add(&source);
+        }
+        self.refill_pools();
+    }
+
+    fn add(&mut self, source: &PlannedSource) {
+        let socket = match UpstreamSocket::connect(source.addr) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("server {} ({}): {e}; left out", source.name, source.addr);
+                return;
+            }
+        };
+        let now = self.start.elapsed();
+        let id = self
+            .host
+            .add_source(source.config.clone(), now, os_random_u32 as Rng);
+        let fd = socket.as_raw_fd();
+        let token = Token(id.0 as usize);
+        if let Err(e) = self
+            .poll
+            .registry()
+            .register(&mut SourceFd(&fd), token, Interest::READABLE)
+        {
+            tracing::warn!("server {}: cannot watch its socket: {e}", source.name);
+            self.host.remove_source(id);
+            return;
+        }
+        tracing::info!(
+            "polling {} ({}){}",
+            source.name,
+            source.addr,
+            if source.config.ephemeral {
+                " from the pool"
+            } else {
+                ""
+            }
+        );
+        self.names
+            .insert(id, format!("{} ({})", source.name, source.addr));
+        self.sockets.insert(id, socket);
+    }
+
+    fn remove(&mut self, id: SourceId) {
+        self.host.remove_source(id);
+        self.names.remove(&id);
+        if let Some(socket) = self.sockets.remove(&id) {
+            let fd = socket.as_raw_fd();
+            let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
+        }
+    }
+
+    /// Tops the pool members up to `tos maxclock` sources, at most once a minute.
+    fn refill_pools(&mut self) {
+        if self.plan.pools.is_empty()
+            || self.sockets.len() >= self.plan.maxclock
+            || self
+                .last_pool_lookup
+                .is_some_and(|t| t.elapsed() < POOL_REFILL_INTERVAL)
+        {
+            return;
+        }
+        self.last_pool_lookup = Some(Instant::now());
+        let in_use: Vec<SocketAddr> = self.sockets.values().map(|s| s.server()).collect();
+        for pool in self.plan.pools.clone() {
+            for addr in resolve_pool(&pool) {
+                if self.sockets.len() >= self.plan.maxclock {
+                    return;
+                }
+                if in_use.contains(&addr) {
+                    continue;
+                }
+                self.add(&PlannedSource {
+                    name: pool.name.clone(),
+                    addr,
+                    config: with_refid(&pool.template, addr.ip()),
+                });
+            }
+        }
+    }
+
+    fn run(mut self) {
+        let mut events = Events::with_capacity(64);
+        let mut buf = [0u8; MAX_REPLY];
+        while !self.stop.load(Ordering::Acquire) {
+            self.setup.refresh();
+            let now = self.start.elapsed();
+            self.host.handle_timeout(now, wall());
+            self.transmit(now, &mut buf);
+            self.drain_events();
+            self.publish();
+            let wait = self
+                .host
+                .poll_timeout()
+                .saturating_sub(self.start.elapsed())
+                .min(MAX_WAIT);
+            if let Err(e) = self.poll.poll(&mut events, Some(wait))
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                tracing::error!("upstream: poll failed: {e}");
+                return;
+            }
+            for event in &events {
+                if event.token() != WAKER {
+                    self.receive(SourceId(event.token().0 as u64), &mut buf);
+                }
+            }
+            self.drain_events();
+        }
+        if self.adjustments_dropped > 0 {
+            tracing::info!(
+                "{} clock adjustments left unapplied (the system clock is never adjusted)",
+                self.adjustments_dropped
+            );
+        }
+    }
+
+    fn transmit(&mut self, now: Duration, buf: &mut [u8]) {
+        loop {
+            let keys = &self.setup.get().keys;
+            match self.host.poll_transmit(now, wall(), keys, buf) {
+                Ok(None) => return,
+                Ok(Some(t)) => {
+                    let Some(socket) = self.sockets.get(&t.id) else {
+                        continue;
+                    };
+                    // A refused send (ICMP unreachable from the last one) just goes unanswered:
+                    // the reach register tells the story.
+                    let _ = socket.send(buf.get(..t.len).unwrap_or(&[]));
+                }
+                Err(e) => {
+                    let name = self.names.get(&e.id).cloned().unwrap_or_default();
+                    tracing::error!("server {name}: cannot send: {}; removed", e.error);
+                    self.remove(e.id);
+                }
+            }
+        }
+    }
+
+    fn receive(&mut self, id: SourceId, buf: &mut [u8]) {
+        loop {
+            let Some(socket) = self.sockets.get(&id) else {
+                return;
+            };
+            let (len, stamp) = match socket.recv(buf) {
+                Ok(Some(r)) => r,
+                Ok(None) => return,
+                // ICMP port unreachable for an earlier request: nothing to read.
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
+                Err(_) => return,
+            };
+            let t4 = NtpTimestamp::from_unix(stamp.secs, stamp.nanos);
+            let keys = &self.setup.get().keys;
+            let bytes = buf.get(..len).unwrap_or(&[]);
+            // A rejected packet changes nothing; the association counts it.
+            let _ = self
+                .host
+                .handle_packet(id, self.start.elapsed(), bytes, t4, keys);
+        }
+    }
+
+    fn drain_events(&mut self) {
+        while let Some(event) = self.host.poll_event() {
+            match event {
+                HostEvent::Adjust(ClockAdjust::Step { offset }) => {
+                    self.adjustments_dropped += 1;
+                    tracing::warn!(
+                        "the clock is off by {offset:+.6} s and would be stepped; it is not adjusted"
+                    );
+                }
+                HostEvent::Adjust(_) => self.adjustments_dropped += 1,
+                HostEvent::SystemPeer(Some(id)) => {
+                    let name = self.names.get(&id).cloned().unwrap_or_default();
+                    let state = self.host.server_state(wall());
+                    tracing::info!(
+                        "synchronised to {name}, serving at stratum {}",
+                        state.stratum.0
+                    );
+                }
+                HostEvent::SystemPeer(None) => {
+                    tracing::warn!("no system peer: serving the fallback state");
+                }
+                HostEvent::Kiss { id, code, action } => {
+                    let name = self.names.get(&id).cloned().unwrap_or_default();
+                    tracing::warn!("server {name} sent kiss code {code}: {action:?}");
+                }
+                HostEvent::Demobilized { id, reason } => {
+                    let name = self.names.get(&id).cloned().unwrap_or_default();
+                    tracing::info!("pool member {name} dropped: {reason:?}");
+                    self.remove(id);
+                    self.refill_pools();
+                }
+                _ => {}
+            }
+        }
+        if self.sockets.len() < self.plan.maxclock {
+            self.refill_pools();
+        }
+    }
+
+    /// What workers answer with: the host's state once synchronised, else the fallback.
+    fn publish(&self) {
+        let synced = self.host.server_state(wall());
+        let state = if synced.stratum.0 < 16 {
+            synced
+        } else {
+            self.setup.get().state
+        };
+        if *self.state.load() != state {
+            self.state.replace(state);
+        }
+    }
+}

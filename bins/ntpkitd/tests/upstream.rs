@@ -1,0 +1,245 @@
+//! ntpkitd as a client and secondary server, against independent implementations: a chain
+//! chronyd (stratum 1) -> ntpkitd -> ntpdig/chronyd that must report stratum 2 and our
+//! system peer's address as reference id; NTPsec's ntpd as an authenticated upstream (MD5
+//! and AES-CMAC), refused with a wrong key; a RATE kiss making ntpkitd back off.
+//! Everything runs in a network namespace of its own (ntpdig and NTPsec use port 123), with
+//! CAP_SYS_TIME dropped from every peer, and ntpkitd with --no-clock-adjust.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Daemon, Netns, TempDir, require, without_sys_time};
+
+const NTPSEC_NTPD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../target/peers/ntpsec/usr/sbin/ntpd"
+);
+
+/// A peer daemon in a namespace, killed on drop.
+struct Peer(Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chronyd as a stratum 1 local reference on 127.0.0.1:`port` inside `ns`.
+fn chronyd_server(ns: &Netns, dir: &TempDir, port: u16) -> Peer {
+    require("chronyd");
+    let conf = dir.write(
+        "chrony.conf",
+        &format!(
+            "local stratum 1\nallow 127.0.0.1\nport {port}\nbindaddress 127.0.0.1\ncmdport 0\n\
+             pidfile {d}/chronyd.pid\ndriftfile {d}/chrony.drift\n",
+            d = dir.0.display()
+        ),
+    );
+    let mut c = ns.command("setpriv");
+    c.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"])
+        .args(["chronyd", "-x", "-d", "-f"])
+        .arg(conf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    Peer(c.spawn().unwrap())
+}
+
+/// NTPsec's ntpd as an orphan-mode stratum 1 server on 127.0.0.1:123 inside `ns`.
+fn ntpsec_server(ns: &Netns, dir: &TempDir, extra: &str) -> Peer {
+    assert!(
+        PathBuf::from(NTPSEC_NTPD).exists(),
+        "NTPsec's ntpd is missing at {NTPSEC_NTPD}: run `bash .ci/install-peers`"
+    );
+    Command::new("chmod")
+        .arg("777")
+        .arg(&dir.0)
+        .status()
+        .unwrap();
+    let conf = dir.write(
+        "ntpsec.conf",
+        &format!(
+            "tos orphan 1 orphanwait 0\ndriftfile {d}/ntpsec.drift\nlogfile {d}/ntpsec.log\n{extra}\n",
+            d = dir.0.display()
+        ),
+    );
+    let mut c = ns.command("setpriv");
+    c.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"])
+        .arg(NTPSEC_NTPD)
+        .args(["-n", "-c"])
+        .arg(conf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    Peer(c.spawn().unwrap())
+}
+
+/// Waits (up to `secs`) for a log line containing `needle`; `None` if none came.
+fn wait_log(daemon: &mut Daemon, needle: &str, secs: u64) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match daemon.next_line(left) {
+            Some(line) if line.contains(needle) => return Some(line),
+            Some(_) => {}
+            None => return None,
+        }
+    }
+    None
+}
+
+/// `chronyd -Q` in `ns` against 127.0.0.1:`port`: the measurements.log line of its sample
+/// (columns: date time address leap stratum ... reference id ...).
+fn chrony_measurement(ns: &Netns, dir: &TempDir, port: u16) -> Vec<String> {
+    let mut c = ns.command("setpriv");
+    c.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"])
+        .args(["chronyd", "-Q", "-f", "/dev/null"])
+        .arg(format!("server 127.0.0.1 port {port} iburst maxsamples 1"))
+        .arg("cmdport 0")
+        .arg(format!("pidfile {}/q.pid", dir.0.display()))
+        .arg(format!("logdir {}", dir.0.display()))
+        .arg("log measurements");
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "chronyd -Q failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = std::fs::read_to_string(dir.0.join("measurements.log")).unwrap();
+    let line = log.lines().last().unwrap().to_owned();
+    line.split_whitespace().map(str::to_owned).collect()
+}
+
+#[test]
+fn chain_chronyd_to_ntpkitd_to_ntpdig_and_chronyd_reports_stratum_2_and_our_peer() {
+    require("ntpdig");
+    let dir = TempDir::new();
+    let ns = Netns::new();
+    let _chronyd = chronyd_server(&ns, &dir, 11123);
+    let conf = dir.write(
+        "ntp.conf",
+        "server 127.0.0.1 port 11123 iburst minpoll 3 maxpoll 4\n",
+    );
+    let mut daemon = Daemon::start(
+        &conf,
+        &["--listen", "127.0.0.1:123", "--no-clock-adjust"],
+        Some(&ns),
+    );
+    let line = wait_log(&mut daemon, "synchronised to", 30)
+        .unwrap_or_else(|| panic!("ntpkitd never synchronised to chronyd: {:?}", daemon.log));
+    assert!(line.contains("stratum 2"), "{line}");
+
+    let mut c = ns.command("ntpdig");
+    c.args(["-t", "2", "127.0.0.1"]);
+    let out = without_sys_time(c).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "ntpdig: {text}");
+    let result = text
+        .lines()
+        .find(|l| l.contains("127.0.0.1 s"))
+        .unwrap_or_else(|| panic!("no ntpdig result: {text}"));
+    assert!(result.contains(" s2 "), "ntpdig saw {result}");
+
+    // chrony's measurements log: field 4 is the stratum, and the reference id (our system
+    // peer, 127.0.0.1, in hex) is in the line.
+    let fields = chrony_measurement(&ns, &dir, 123);
+    assert_eq!(fields[4], "2", "{fields:?}");
+    assert!(fields.iter().any(|f| f == "7F000001"), "{fields:?}");
+}
+
+fn ntpsec_keys(dir: &TempDir) -> PathBuf {
+    dir.write(
+        "ntp.keys",
+        "1 MD5 md5-secret-pass\n3 AES128CMAC 2b7e151628aed2a6abf7158809cf4f3c\n",
+    )
+}
+
+fn authenticated_upstream(key: u16, our_keys: &str) -> (Daemon, Option<String>) {
+    let dir = TempDir::new();
+    let ns = Netns::new();
+    let keys = ntpsec_keys(&dir);
+    let _ntpd = ntpsec_server(
+        &ns,
+        &dir,
+        &format!("keys {}\ntrustedkey 1 3", keys.display()),
+    );
+    let ours = dir.write("ours.keys", our_keys);
+    let conf = dir.write(
+        "ntp.conf",
+        &format!(
+            "keys {}\ntrustedkey {key}\nserver 127.0.0.1 key {key} iburst minpoll 3 maxpoll 4\n",
+            ours.display()
+        ),
+    );
+    let mut daemon = Daemon::start(
+        &conf,
+        &["--listen", "127.0.0.1:12300", "--no-clock-adjust"],
+        Some(&ns),
+    );
+    let synced = wait_log(&mut daemon, "synchronised to", 30);
+    (daemon, synced)
+}
+
+#[test]
+fn ntpsec_upstream_with_md5_and_aes_cmac_keys_synchronises() {
+    for key in [1u16, 3] {
+        let (daemon, synced) = authenticated_upstream(
+            key,
+            "1 MD5 md5-secret-pass\n3 AES128CMAC 2b7e151628aed2a6abf7158809cf4f3c\n",
+        );
+        let line =
+            synced.unwrap_or_else(|| panic!("key {key}: never synchronised: {:?}", daemon.log));
+        assert!(line.contains("stratum 2"), "{line}");
+    }
+}
+
+#[test]
+fn ntpsec_upstream_with_a_wrong_key_is_never_used() {
+    let (daemon, synced) = authenticated_upstream(1, "1 MD5 not-the-secret\n");
+    assert!(
+        synced.is_none(),
+        "synchronised although every reply fails its MAC: {:?}",
+        daemon.log
+    );
+}
+
+/// NTPsec's limiter (`discard minimum 4 average 5`, `restrict ... kod limited`) answered 2 s
+/// and even 0.5 s spacing here without a kiss (it kissed 50 ms spacing, see ntpkit-client's tests), and
+/// chrony 4.3 has no `ratelimit kod`: no independent server here sends RATE at the pace a
+/// client association polls. So the upstream end is ntpkitd's own rate limiter, whose
+/// kisses ntpdig and ntpq accept (tests/ntpdig.rs), and this test proves the wiring.
+#[test]
+fn a_rate_kiss_raises_our_poll_interval() {
+    let dir = TempDir::new();
+    let server_conf = dir.write(
+        "server.conf",
+        &common::local_reference_conf(
+            1,
+            "restrict default kod limited\nrestrict 127.0.0.1 kod limited\ndiscard minimum 4 average 5 leak 0",
+        ),
+    );
+    let _server = Daemon::start(&server_conf, &["--listen", "127.0.0.1:12301"], None);
+    // iburst sends six requests 2 s apart: closer than `minimum 4` (less ntpd's 1 s grace).
+    let conf = dir.write(
+        "ntp.conf",
+        "server 127.0.0.1 port 12301 iburst minpoll 3 maxpoll 10\n",
+    );
+    let mut daemon = Daemon::start(
+        &conf,
+        &["--listen", "127.0.0.1:0", "--no-clock-adjust"],
+        None,
+    );
+    let line = wait_log(&mut daemon, "kiss code RATE", 40)
+        .unwrap_or_else(|| panic!("no RATE kiss honoured: {:?}", daemon.log));
+    // The poll exponent went above minpoll 3: at least 16 s between requests now.
+    let raised: i8 = line
+        .split("PollRaised(")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(raised > 3, "{line}");
+}
