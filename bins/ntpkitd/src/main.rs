@@ -12,6 +12,7 @@ mod logging;
 mod plan;
 mod service;
 mod setup;
+mod stats;
 mod upstream;
 
 use std::process::ExitCode;

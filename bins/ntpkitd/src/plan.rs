@@ -40,6 +40,8 @@ pub(crate) struct UpstreamPlan {
     pub(crate) options: ClockOptions,
     /// The most sources pools fill up to (`tos maxclock`).
     pub(crate) maxclock: usize,
+    /// Statistics files to write (peerstats, loopstats, rawstats).
+    pub(crate) stats: ntpkit_stats::StatsConfig,
 }
 
 impl UpstreamPlan {
@@ -78,6 +80,7 @@ pub(crate) fn plan(
             .maxclock
             .map_or(DEFAULT_MAXCLOCK, |m| m as usize)
             .max(1),
+        stats: crate::stats::stats_config(config, problems),
         ..UpstreamPlan::default()
     };
     for a in &config.associations {

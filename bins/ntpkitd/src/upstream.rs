@@ -25,6 +25,7 @@ use ntpkit_wire::NtpTimestamp;
 
 use crate::plan::{PlannedSource, UpstreamPlan, resolve_pool, with_refid};
 use crate::setup::Setup;
+use crate::stats::StatsRecorder;
 
 const WAKER: Token = Token(usize::MAX);
 
@@ -61,8 +62,11 @@ impl Upstream {
         let stop = Arc::new(AtomicBool::new(false));
         let host = Host::new(plan.options, precision, None, Duration::ZERO)
             .map_err(|e| io::Error::other(e.to_string()))?;
+        let stats = StatsRecorder::new(plan.stats.clone());
         let mut driver = Driver {
             poll,
+            sent_at: HashMap::new(),
+            stats,
             host,
             sockets: HashMap::new(),
             names: HashMap::new(),
@@ -97,6 +101,10 @@ impl Upstream {
 
 struct Driver {
     poll: Poll,
+    /// The clock reading each source's latest request left at (T1): the packet carries it
+    /// with random low bits (CVE-2020-13817), rawstats gets the true value.
+    sent_at: HashMap<SourceId, NtpTimestamp>,
+    stats: Option<StatsRecorder>,
     host: Host<Rng>,
     sockets: HashMap<SourceId, UpstreamSocket>,
     names: HashMap<SourceId, String>,
@@ -163,6 +171,7 @@ impl Driver {
     fn remove(&mut self, id: SourceId) {
         self.host.remove_source(id);
         self.names.remove(&id);
+        self.sent_at.remove(&id);
         if let Some(socket) = self.sockets.remove(&id) {
             let fd = socket.as_raw_fd();
             let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
@@ -237,9 +246,11 @@ impl Driver {
     fn transmit(&mut self, now: Duration, buf: &mut [u8]) {
         loop {
             let keys = &self.setup.get().keys;
-            match self.host.poll_transmit(now, wall(), keys, buf) {
+            let t1 = wall();
+            match self.host.poll_transmit(now, t1, keys, buf) {
                 Ok(None) => return,
                 Ok(Some(t)) => {
+                    self.sent_at.insert(t.id, t1);
                     let Some(socket) = self.sockets.get(&t.id) else {
                         continue;
                     };
@@ -272,9 +283,15 @@ impl Driver {
             let keys = &self.setup.get().keys;
             let bytes = buf.get(..len).unwrap_or(&[]);
             // A rejected packet changes nothing; the association counts it.
-            let _ = self
+            let accepted = self
                 .host
-                .handle_packet(id, self.start.elapsed(), bytes, t4, keys);
+                .handle_packet(id, self.start.elapsed(), bytes, t4, keys)
+                .is_ok();
+            if accepted && let Some(stats) = &mut self.stats {
+                let local = socket.local_addr().unwrap_or(socket.server());
+                let t1 = self.sent_at.get(&id).copied();
+                stats.raw(socket.server(), local, bytes, t1, t4);
+            }
         }
     }
 
@@ -302,6 +319,34 @@ impl Driver {
                 HostEvent::Kiss { id, code, action } => {
                     let name = self.names.get(&id).cloned().unwrap_or_default();
                     tracing::warn!("server {name} sent kiss code {code}: {action:?}");
+                }
+                HostEvent::Sample {
+                    id,
+                    stats: Some(filtered),
+                    ..
+                } => {
+                    let status = self
+                        .host
+                        .sources()
+                        .find(|(i, _, _)| *i == id)
+                        .map(|(_, config, status)| status.status_word(config));
+                    let addr = self.sockets.get(&id).map(UpstreamSocket::server);
+                    if let (Some(stats), Some(status), Some(addr)) = (&mut self.stats, status, addr)
+                    {
+                        stats.peer(addr, status, &filtered);
+                    }
+                }
+                HostEvent::ClockUpdate {
+                    offset,
+                    frequency,
+                    jitter,
+                    wander,
+                    poll,
+                    ..
+                } => {
+                    if let Some(stats) = &mut self.stats {
+                        stats.clock(offset, frequency, jitter, wander, poll);
+                    }
                 }
                 HostEvent::Demobilized { id, reason } => {
                     let name = self.names.get(&id).cloned().unwrap_or_default();

@@ -243,3 +243,65 @@ fn a_rate_kiss_raises_our_poll_interval() {
         .unwrap_or_else(|| panic!("{line}"));
     assert!(raised > 3, "{line}");
 }
+
+#[test]
+fn statistics_files_record_the_peer_the_loop_and_raw_packets() {
+    let dir = TempDir::new();
+    let ns = Netns::new();
+    let _chronyd = chronyd_server(&ns, &dir, 11123);
+    let stats = dir.0.join("stats");
+    std::fs::create_dir_all(&stats).unwrap();
+    let conf = dir.write(
+        "ntp.conf",
+        &format!(
+            "server 127.0.0.1 port 11123 iburst minpoll 3 maxpoll 4\n\
+             statsdir {}/\nstatistics loopstats peerstats rawstats\n\
+             filegen peerstats type none\nfilegen loopstats type none\nfilegen rawstats type none\n",
+            stats.display()
+        ),
+    );
+    let mut daemon = Daemon::start(
+        &conf,
+        &["--listen", "127.0.0.1:12300", "--no-clock-adjust"],
+        Some(&ns),
+    );
+    wait_log(&mut daemon, "synchronised to", 30)
+        .unwrap_or_else(|| panic!("never synchronised: {:?}", daemon.log));
+    let read = |name: &str| std::fs::read_to_string(stats.join(name)).unwrap_or_default();
+    // The iburst exchanges accepted before selection each left a rawstats line.
+    let raw = read("rawstats");
+    let raw_lines: Vec<ntpkit_stats::RawStats> = raw
+        .lines()
+        .map(|l| ntpkit_stats::RawStats::parse(l).unwrap())
+        .collect();
+    assert!(raw_lines.len() >= 4, "{raw}");
+    for r in &raw_lines {
+        assert_eq!(r.source.to_string(), "127.0.0.1");
+        // T1 <= T2 <= T3 <= T4 on one machine's clock over loopback (the recorded T1 is our
+        // clock reading, not the randomised wire value).
+        assert!(r.originate.to_bits() <= r.receive.to_bits(), "{r}");
+        assert!(r.transmit.to_bits() <= r.destination_time.to_bits(), "{r}");
+        assert!(r.receive.to_bits() <= r.transmit.to_bits(), "{r}");
+        let header = r.header.as_ref().unwrap();
+        assert_eq!((header.mode, header.stratum), (4, 1), "{r}");
+    }
+    let peer = read("peerstats");
+    let last = peer
+        .lines()
+        .last()
+        .unwrap_or_else(|| panic!("no peerstats"));
+    let p = ntpkit_stats::PeerStats::parse(last).unwrap();
+    assert_eq!(p.address.to_string(), "127.0.0.1");
+    assert!(p.status.reachable() && p.status.configured(), "{last}");
+    // Same clock on both ends: the offset is the loopback noise, far under a millisecond.
+    assert!(p.offset.to_f64().abs() < 1e-3, "{last}");
+    let loops = read("loopstats");
+    let l = ntpkit_stats::LoopStats::parse(
+        loops
+            .lines()
+            .last()
+            .unwrap_or_else(|| panic!("no loopstats")),
+    )
+    .unwrap();
+    assert!(l.offset.to_f64().abs() < 1e-3, "{loops}");
+}

@@ -343,3 +343,36 @@ fn undrained_events_stay_bounded() {
     }
     assert_eq!(n, ntpkit_assoc::host::MAX_QUEUED_EVENTS);
 }
+
+#[test]
+fn status_words_follow_ntpd_bits() {
+    let mut sim = Sim::with_drift(
+        vec![
+            (server(0.0, 0.010), false),
+            (server(0.0, 0.012), false),
+            (server(0.0, 0.014), false),
+            (server(0.4, 0.010), true),
+        ],
+        Some(0.0),
+    );
+    sim.run(Duration::from_secs(200));
+    let liar = sim.servers[3].0;
+    for (id, config, status) in sim.host.sources() {
+        let word = status.status_word(config);
+        // ntpd's peer status word (ntp_control.h): 0x8000 configured (the three `server`s,
+        // not the pool member), 0x1000 reachable (all answer), selection code in bits 8-10:
+        // 1 falseticker, 3 outlier, 4 candidate, 6 system peer.
+        let configured = if id == liar { 0 } else { 0x8000 };
+        let code = match status.tally {
+            Tally::SystemPeer => 6,
+            Tally::Candidate => 4,
+            Tally::Outlier => 3,
+            Tally::Falseticker => 1,
+            other => panic!("unexpected tally {other:?}"),
+        };
+        assert_eq!(word, configured | 0x1000 | code << 8, "{:?}", status.tally);
+        if id == liar {
+            assert!(code < 4, "the liar was used: {:?}", status.tally);
+        }
+    }
+}

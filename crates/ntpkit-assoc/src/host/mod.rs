@@ -153,6 +153,7 @@ impl<R: ClientRng> Host<R> {
                 tally: Tally::None,
                 false_rounds: 0,
                 silent_polls: 0,
+                authentic: false,
             },
         ));
         id
@@ -280,6 +281,7 @@ impl<R: ClientRng> Host<R> {
             ClientEvent::Sample(sample) => {
                 s.server = Some(sample.server);
                 s.silent_polls = 0;
+                s.authentic = sample.authenticated.is_some();
                 let mut filtered = sample.sample;
                 filtered.phase = phase;
                 s.filter.set_newest_first(settling);

@@ -85,6 +85,37 @@ pub struct SourceStatus {
     pub tally: Tally,
     /// Whether an authenticated DENY/RSTR stopped it.
     pub stopped: bool,
+    /// Whether its last accepted packet was authenticated.
+    pub authentic: bool,
+}
+
+impl SourceStatus {
+    /// The peer status word of RFC 5905 / ntpd (`ntpq` `as`, peerstats): configured,
+    /// authentication enabled, authentic, reachable, broadcast bits, then the selection code
+    /// of [`Tally`] in bits 8-10; event count and code are left 0.
+    pub fn status_word(&self, config: &SourceConfig) -> u16 {
+        let mut word = 0u16;
+        if !config.ephemeral {
+            word |= 0x8000;
+        }
+        if config.client.key.is_some() {
+            word |= 0x4000;
+        }
+        if self.authentic {
+            word |= 0x2000;
+        }
+        if self.reach != 0 {
+            word |= 0x1000;
+        }
+        let selection: u16 = match self.tally {
+            Tally::None | Tally::Rejected(_) => 0,
+            Tally::Falseticker => 1,
+            Tally::Outlier => 3,
+            Tally::Candidate => 4,
+            Tally::SystemPeer => 6,
+        };
+        word | selection << 8
+    }
 }
 
 /// A source slot inside the host.
@@ -99,6 +130,8 @@ pub(super) struct Source<R> {
     pub(super) false_rounds: u32,
     /// Polls sent since the last answer (pool demobilisation).
     pub(super) silent_polls: u32,
+    /// Whether the last accepted packet was authenticated.
+    pub(super) authentic: bool,
 }
 
 impl<R: ClientRng> Source<R> {
@@ -110,6 +143,7 @@ impl<R: ClientRng> Source<R> {
             server: self.server,
             tally: self.tally,
             stopped: self.assoc.is_stopped(),
+            authentic: self.authentic,
         }
     }
 }
