@@ -12,11 +12,14 @@
 //!   configuration, on SIGHUP) without stopping service;
 //! - [`UpstreamSocket`] is a client association's connected socket to its server, with kernel
 //!   receive timestamps;
+//! - [`SystemClock`] is the kernel's clock behind ntpkit-clock's `Clock` trait
+//!   (`clock_adjtime`: steps, frequency, leap bits, synchronisation status), and
+//!   [`read_drift`]/[`write_drift`] keep its frequency across restarts;
 //! - [`SignalListener`], [`PidFile`], [`lookup_identity`]/[`drop_privileges`] and
 //!   [`can_set_clock`] are the rest of what a daemon needs around that.
 //!
 //! `unsafe` is confined to a few commented system calls (`recvmmsg`, `sendmmsg`,
-//! `setsockopt`, `getpwnam_r`, `setuid`...).
+//! `setsockopt`, `getpwnam_r`, `setuid`, `clock_adjtime`...).
 //!
 //! # Example: a UDP echo server
 //!
@@ -51,6 +54,7 @@ mod batch;
 mod capability;
 mod counters;
 mod detach;
+mod driftfile;
 mod error;
 mod extra;
 mod pidfile;
@@ -63,6 +67,7 @@ mod signals;
 mod sockaddr;
 mod socket;
 pub mod statsfiles;
+mod sysclock;
 mod time;
 mod upstream;
 mod worker;
@@ -71,6 +76,7 @@ pub use batch::{BATCH_LEN, MAX_DATAGRAM_LEN, Received};
 pub use capability::can_set_clock;
 pub use counters::{CounterSnapshot, WorkerCounters};
 pub use detach::detach;
+pub use driftfile::{read_drift, write_drift};
 pub use error::RuntimeError;
 pub use extra::{EXTRA_REPLY_LEN, ExtraReplies, MAX_EXTRA_REPLIES};
 pub use pidfile::PidFile;
@@ -80,5 +86,6 @@ pub use server::{BoundServer, RunningServer};
 pub use service::Service;
 pub use shared::{Reader, Shared};
 pub use signals::{SignalEvent, SignalListener};
+pub use sysclock::{KernelClockState, SystemClock};
 pub use time::{TimestampSource, UnixTime, clock_precision};
 pub use upstream::UpstreamSocket;
