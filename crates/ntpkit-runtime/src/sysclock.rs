@@ -6,7 +6,9 @@
 //! frequency plus that second's share of the phase correction; steps go through
 //! `ADJ_SETOFFSET`, which moves the clock atomically by an offset rather than setting an
 //! absolute time read a moment earlier; leap seconds are armed with `STA_INS`/`STA_DEL` and
-//! the kernel inserts or deletes the second itself at UTC midnight.
+//! the kernel inserts or deletes the second itself at UTC midnight. With ntp.conf's
+//! `enable kernel`, [`SystemClock::kernel_pll_update`] hands each clock update to the
+//! kernel's own PLL instead, as ntpd does.
 //!
 //! Every value conversion is a pure function in [`timex`] and tested there; this module
 //! only issues the call, in one function. Unit tests of this crate can only make read-only
@@ -113,6 +115,34 @@ impl SystemClock {
         .map(drop)
     }
 
+    /// Hands one clock update to the kernel's own PLL/FLL instead of disciplining in user
+    /// space (ntp.conf's `enable kernel`, as ntpd does it): `offset` is the correction in
+    /// seconds (positive moves the clock forward; the kernel takes at most +-0.5 s and slews
+    /// it out itself), `poll` the poll exponent, used as the loop's time constant, and the
+    /// error bounds are as for [`Self::set_synchronized`]. Switches the kernel PLL on with
+    /// the first update; do not call [`Clock::set_frequency`] while it is on (the two would
+    /// fight); read its frequency back with [`Self::kernel_state`] for the drift file, and
+    /// use [`Self::take_over`] to switch it off again.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a NaN offset; `PermissionDenied` without `CAP_SYS_TIME`;
+    /// otherwise as `clock_adjtime(2)`.
+    pub fn kernel_pll_update(
+        &mut self,
+        offset: f64,
+        poll: i8,
+        max_error: f64,
+        estimated_error: f64,
+    ) -> io::Result<()> {
+        let current = read()?;
+        let request =
+            timex::kernel_pll_request(current.status, offset, poll, max_error, estimated_error)
+                .ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidInput, "offset is not a number")
+                })?;
+        clock_adjtime(&request).map(drop)
+    }
+
     /// Tells the kernel the clock is not synchronised (sets `STA_UNSYNC`, error bounds at
     /// the kernel's 16 s maximum).
     ///
@@ -188,6 +218,19 @@ fn clock_adjtime(request: &Timex) -> io::Result<Timex> {
     #[cfg(test)]
     assert_eq!(request.modes, 0, "a test tried to adjust the system clock");
 
+    let mut tx = to_kernel(request)?;
+    // SAFETY: `tx` is an initialised `struct timex` owned by this frame; the kernel reads
+    // it and writes the clock's state back into it, within its size, before returning.
+    #[allow(unsafe_code)]
+    let rc = unsafe { libc::clock_adjtime(libc::CLOCK_REALTIME, &raw mut tx) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(from_kernel(&tx))
+}
+
+/// `request` as the kernel's `struct timex`, every field not named zero.
+fn to_kernel(request: &Timex) -> io::Result<libc::timex> {
     // SAFETY: `struct timex` is plain integers and a `timeval`; all zeroes is a valid value.
     #[allow(unsafe_code)]
     let mut tx: libc::timex = unsafe { std::mem::zeroed() };
@@ -197,26 +240,27 @@ fn clock_adjtime(request: &Timex) -> io::Result<Timex> {
     tx.maxerror = narrow(request.maxerror)?;
     tx.esterror = narrow(request.esterror)?;
     tx.status = request.status;
+    tx.constant = narrow(request.constant)?;
     tx.time.tv_sec = narrow(request.time_sec)?;
     tx.time.tv_usec = narrow(request.time_usec)?;
-    // SAFETY: `tx` is an initialised `struct timex` owned by this frame; the kernel reads
-    // it and writes the clock's state back into it, within its size, before returning.
-    #[allow(unsafe_code)]
-    let rc = unsafe { libc::clock_adjtime(libc::CLOCK_REALTIME, &raw mut tx) };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(Timex {
+    tx.tai = request.tai;
+    Ok(tx)
+}
+
+/// The fields ntpkit uses from the kernel's reply.
+fn from_kernel(tx: &libc::timex) -> Timex {
+    Timex {
         modes: tx.modes,
         offset: widen(tx.offset),
         freq: widen(tx.freq),
         maxerror: widen(tx.maxerror),
         esterror: widen(tx.esterror),
         status: tx.status,
+        constant: widen(tx.constant),
         time_sec: widen(tx.time.tv_sec),
         time_usec: widen(tx.time.tv_usec),
         tai: tx.tai,
-    })
+    }
 }
 
 /// `value` in the platform's field type (`long`, `time_t`: 32 bits on some targets).
@@ -285,6 +329,38 @@ mod tests {
         assert_eq!(s.max_error, 16.0);
         assert_eq!(s.estimated_error, 0.0015);
         assert_eq!(s.tai_offset, 37);
+    }
+
+    #[test]
+    fn requests_land_in_the_kernel_fields_of_the_same_name() {
+        // A step of -0.5 s: what the kernel must see is tv_sec = -1, tv_usec = 500000000 (ns).
+        let tx = to_kernel(&timex::step_request(NtpDuration::from_bits(-(1 << 31)))).unwrap();
+        assert_eq!(tx.modes, 0x2100);
+        assert_eq!((tx.time.tv_sec, tx.time.tv_usec), (-1, 500_000_000));
+        assert_eq!((tx.offset, tx.freq, tx.status, tx.constant), (0, 0, 0, 0));
+        // 12.5 PPM is 12.5 * 65536 = 819200 in `freq`, nothing else.
+        let tx = to_kernel(&timex::frequency_request(12.5e-6).unwrap()).unwrap();
+        assert_eq!((tx.modes, tx.freq, tx.offset), (0x0002, 819_200, 0));
+        assert_eq!((tx.time.tv_sec, tx.time.tv_usec), (0, 0));
+        // A kernel PLL update: offset in ns, time constant, error bounds in us.
+        let tx = to_kernel(&timex::kernel_pll_request(0, 0.002, 7, 0.01, 0.0005).unwrap()).unwrap();
+        assert_eq!((tx.offset, tx.constant), (2_000_000, 7));
+        assert_eq!((tx.maxerror, tx.esterror), (10_000, 500));
+        assert_eq!(tx.status, 0x0001);
+        // And every field comes back as it went.
+        let all = Timex {
+            modes: 1,
+            offset: -2,
+            freq: 3,
+            maxerror: 4,
+            esterror: 5,
+            status: 6,
+            constant: 7,
+            time_sec: -8,
+            time_usec: 9,
+            tai: 37,
+        };
+        assert_eq!(from_kernel(&to_kernel(&all).unwrap()), all);
     }
 
     #[test]

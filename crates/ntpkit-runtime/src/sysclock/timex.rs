@@ -32,6 +32,8 @@ pub(crate) struct Timex {
     pub(crate) status: i32,
     /// Offset (`ADJ_OFFSET` family): units depend on `ADJ_NANO`/`STA_NANO`.
     pub(crate) offset: i64,
+    /// PLL time constant (log2 s in nanosecond mode).
+    pub(crate) constant: i64,
     /// `time.tv_sec`: for `ADJ_SETOFFSET`, whole seconds of the step (floor).
     pub(crate) time_sec: i64,
     /// `time.tv_usec`: for `ADJ_SETOFFSET | ADJ_NANO`, nanoseconds in `0..10^9` added to
@@ -196,6 +198,47 @@ pub(crate) fn take_over_requests(current_status: i32) -> [Timex; 3] {
             ..Timex::default()
         },
     ]
+}
+
+/// The kernel PLL's phase limit (`MAXPHASE`, 0.5 s): it clamps larger offsets itself.
+const MAX_PHASE_NS: f64 = 500_000_000.0;
+/// The kernel's largest time constant (`MAXTC`).
+const MAX_TIME_CONSTANT: i64 = 10;
+
+/// The request that hands one clock update to the kernel's own PLL (`enable kernel`, as
+/// ntpd's `local_clock` does), given the status just read: `offset` is the correction in
+/// seconds (positive moves the clock forward, as for a step), rounded to the nanosecond and
+/// clamped to the kernel's +-0.5 s; `poll` (log2 s) becomes the time constant, which in
+/// nanosecond mode the kernel takes as is, within `0..=10`. Switches `STA_PLL` on in the same
+/// call (the kernel applies status before offset), clears `STA_FLL` (the kernel goes to FLL
+/// by itself for updates 2048 s or more apart), `STA_UNSYNC` and the PPS bits, keeps an
+/// armed leap, and sets the error bounds as [`sync_request`] does. `None` for a NaN offset.
+pub(crate) fn kernel_pll_request(
+    current_status: i32,
+    offset: f64,
+    poll: i8,
+    max_error: f64,
+    estimated_error: f64,
+) -> Option<Timex> {
+    if offset.is_nan() {
+        return None;
+    }
+    let cleared = libc::STA_FLL | libc::STA_UNSYNC | libc::STA_PPSFREQ | libc::STA_PPSTIME;
+    Some(Timex {
+        modes: libc::ADJ_STATUS
+            | libc::ADJ_NANO
+            | libc::ADJ_OFFSET
+            | libc::ADJ_TIMECONST
+            | libc::ADJ_MAXERROR
+            | libc::ADJ_ESTERROR,
+        status: (current_status & !cleared) | libc::STA_PLL,
+        // Clamped first, so the cast cannot truncate.
+        offset: (offset * 1e9).round().clamp(-MAX_PHASE_NS, MAX_PHASE_NS) as i64,
+        constant: i64::from(poll).clamp(0, MAX_TIME_CONSTANT),
+        maxerror: error_us(max_error),
+        esterror: error_us(estimated_error),
+        ..Timex::default()
+    })
 }
 
 /// What [`ntpkit_clock::Clock::status`] reports from a read-only reply.
@@ -415,5 +458,40 @@ mod tests {
         assert_eq!((zero.modes, zero.offset), (ADJ_OFFSET, 0));
         assert_eq!(status.modes, ADJ_STATUS);
         assert_eq!(status.status, STA_NANO | STA_UNSYNC);
+    }
+
+    #[test]
+    fn a_kernel_pll_update_switches_the_pll_on_and_passes_nanoseconds() {
+        const ADJ_TIMECONST: u32 = 0x0020;
+        const STA_PPSFREQ: i32 = 0x0002;
+        let r = kernel_pll_request(
+            STA_UNSYNC | STA_FLL | STA_PPSFREQ | STA_INS,
+            -0.0123,
+            6,
+            0.05,
+            0.001,
+        )
+        .unwrap();
+        // man 2 adjtimex: 0x0001 | 0x0004 | 0x0008 | 0x0010 | 0x0020 | 0x2000 = 0x203d.
+        assert_eq!(r.modes, 0x203d);
+        assert_eq!(
+            r.modes,
+            ADJ_OFFSET | ADJ_MAXERROR | ADJ_ESTERROR | ADJ_STATUS | ADJ_TIMECONST | ADJ_NANO
+        );
+        assert_eq!(r.status, STA_PLL | STA_INS);
+        assert_eq!(r.offset, -12_300_000);
+        assert_eq!(r.constant, 6);
+        assert_eq!((r.maxerror, r.esterror), (50_000, 1_000));
+    }
+
+    #[test]
+    fn a_kernel_pll_update_stays_within_the_kernel_limits() {
+        let r = kernel_pll_request(0, 3.0, 17, 0.0, 0.0).unwrap();
+        assert_eq!(r.offset, 500_000_000);
+        assert_eq!(r.constant, 10);
+        let r = kernel_pll_request(0, -f64::INFINITY, -3, 0.0, 0.0).unwrap();
+        assert_eq!(r.offset, -500_000_000);
+        assert_eq!(r.constant, 0);
+        assert_eq!(kernel_pll_request(0, f64::NAN, 6, 0.0, 0.0), None);
     }
 }
