@@ -12,6 +12,7 @@ use ntpkit_assoc::control::{ControlRequest, ControlResponder, MruRow, SystemInfo
 use ntpkit_runtime::{ExtraReplies, Received, UnixTime};
 use ntpkit_wire::{NtpDuration, NtpTimestamp};
 
+use crate::monitor::Monitor;
 use crate::service::ntp_time;
 use crate::setup::Setup;
 
@@ -44,7 +45,7 @@ pub(crate) struct Output<'a> {
 /// `mrulist`); returns the length of the first, or `None` to send nothing.
 pub(crate) fn handle(
     control: &mut ControlResponder,
-    (setup, state): (&Setup, &ServerState),
+    (setup, state, monitor): (&Setup, &ServerState, &Monitor),
     policy: &Mutex<AccessPolicy>,
     now: Duration,
     rx: &Received<'_>,
@@ -53,7 +54,8 @@ pub(crate) fn handle(
 ) -> Option<usize> {
     let Output { reply, mut extra } = out;
     let clock = ntp_time(UnixTime::now());
-    let info = SystemInfo::new(state, clock);
+    let mut info = SystemInfo::new(state, clock);
+    monitor.describe(&mut info);
     let mut first = None;
     let request = ControlRequest::new(
         rx.data,

@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod control;
 mod logging;
+mod monitor;
 mod plan;
 mod service;
 mod setup;
@@ -144,10 +145,18 @@ fn run(cli: &Cli) -> Result<(), String> {
     let config_listen = loaded.listen.clone();
     let role = loaded.role.clone();
     let state_cell = ntpkit_runtime::Shared::new(loaded.setup.state);
+    let monitor_cell = ntpkit_runtime::Shared::new(crate::monitor::Monitor::default());
     let setup_cell = ntpkit_runtime::Shared::new(loaded.setup);
     let local_addrs = bound.local_addrs().to_vec();
     let server = bound
-        .start(|_| NtpService::new(setup_cell.reader(), state_cell.reader(), shared.clone()))
+        .start(|_| {
+            NtpService::new(
+                setup_cell.reader(),
+                state_cell.reader(),
+                monitor_cell.reader(),
+                shared.clone(),
+            )
+        })
         .map_err(|e| e.to_string())?;
     let mut upstream_plan = loaded.upstream.clone();
     let start_upstream = |plan: &crate::plan::UpstreamPlan| -> Result<Option<Upstream>, String> {
@@ -159,6 +168,7 @@ fn run(cli: &Cli) -> Result<(), String> {
             precision.0,
             setup_cell.reader(),
             state_cell.clone(),
+            monitor_cell.clone(),
         )
         .map(Some)
         .map_err(|e| format!("cannot start the upstream thread: {e}"))
@@ -203,6 +213,7 @@ fn run(cli: &Cli) -> Result<(), String> {
                                 u.stop();
                             }
                             state_cell.replace(fallback);
+                            monitor_cell.replace(crate::monitor::Monitor::default());
                             upstream_plan = new.upstream;
                             upstream = start_upstream(&upstream_plan)?;
                         } else if upstream.is_none() {

@@ -10,6 +10,7 @@ use ntpkit_assoc::{Request, Responder, ResponderCounters, ResponderOutcome, Serv
 use ntpkit_runtime::{ExtraReplies, Reader, Received, Service, UnixTime};
 use ntpkit_wire::NtpTimestamp;
 
+use crate::monitor::Monitor;
 use crate::setup::Setup;
 
 /// State shared by all workers besides the configuration: the access policy (its rate
@@ -30,6 +31,8 @@ pub(crate) struct NtpService {
     setup: Reader<Setup>,
     /// What we answer with: the upstream thread's synchronised state, or the configured one.
     state: Reader<ServerState>,
+    /// The associations and discipline for mode 6 (`ntpq -p`, `rv &N`).
+    monitor: Reader<Monitor>,
     shared: Arc<SharedState>,
     responder: Responder,
     control: ControlResponder,
@@ -41,6 +44,7 @@ impl NtpService {
     pub(crate) fn new(
         setup: Reader<Setup>,
         state: Reader<ServerState>,
+        monitor: Reader<Monitor>,
         shared: Arc<SharedState>,
     ) -> Self {
         let responder = Responder::new(setup.get().responder);
@@ -48,6 +52,7 @@ impl NtpService {
         Self {
             setup,
             state,
+            monitor,
             shared,
             responder,
             control,
@@ -90,6 +95,7 @@ impl Service for NtpService {
                 ControlResponder::new(self.setup.get().control, self.shared.nonce_secret);
         }
         self.state.refresh();
+        self.monitor.refresh();
         self.batch_now = self.shared.start.elapsed();
     }
 
@@ -124,7 +130,16 @@ impl NtpService {
         if ntpkit_wire::peek_mode(rx.data) == Ok(ntpkit_wire::Mode::Control) {
             let control = &mut self.control;
             let out = crate::control::Output { reply, extra };
-            return crate::control::handle(control, (setup, state), policy, now, rx, ingress, out);
+            let monitor = self.monitor.get();
+            return crate::control::handle(
+                control,
+                (setup, state, monitor),
+                policy,
+                now,
+                rx,
+                ingress,
+                out,
+            );
         }
         let outcome = self.responder.respond(
             &Request::new(rx.data, rx.source, ntp_time(rx.timestamp)),

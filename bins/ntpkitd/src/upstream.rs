@@ -18,11 +18,13 @@ use std::time::{Duration, Instant};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token, Waker};
 use ntpkit_assoc::ServerState;
+use ntpkit_assoc::control::PeerInfo;
 use ntpkit_assoc::host::{Host, HostEvent};
 use ntpkit_clock::{ClockAdjust, SourceId};
 use ntpkit_runtime::{Reader, Shared, UnixTime, UpstreamSocket, os_random_u32};
 use ntpkit_wire::NtpTimestamp;
 
+use crate::monitor::Monitor;
 use crate::plan::{PlannedSource, UpstreamPlan, resolve_pool, with_refid};
 use crate::setup::Setup;
 use crate::stats::StatsRecorder;
@@ -56,6 +58,7 @@ impl Upstream {
         precision: i8,
         setup: Reader<Setup>,
         state: Arc<Shared<ServerState>>,
+        monitor: Arc<Shared<Monitor>>,
     ) -> io::Result<Self> {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
@@ -73,6 +76,8 @@ impl Upstream {
             plan,
             setup,
             state,
+            monitor,
+            last_offset: 0.0,
             start: Instant::now(),
             stop: stop.clone(),
             last_pool_lookup: None,
@@ -111,6 +116,9 @@ struct Driver {
     plan: UpstreamPlan,
     setup: Reader<Setup>,
     state: Arc<Shared<ServerState>>,
+    monitor: Arc<Shared<Monitor>>,
+    /// The combined offset of the last clock update (`ntpq -c rv` `offset`), seconds.
+    last_offset: f64,
     start: Instant,
     stop: Arc<AtomicBool>,
     last_pool_lookup: Option<Instant>,
@@ -344,6 +352,7 @@ impl Driver {
                     poll,
                     ..
                 } => {
+                    self.last_offset = offset;
                     if let Some(stats) = &mut self.stats {
                         stats.clock(offset, frequency, jitter, wander, poll);
                     }
@@ -372,6 +381,63 @@ impl Driver {
         };
         if *self.state.load() != state {
             self.state.replace(state);
+        }
+        self.monitor.replace(self.describe());
+    }
+
+    /// Association ids for ntpq: the source's id plus one (0 means "the system").
+    fn association_id(id: SourceId) -> u16 {
+        u16::try_from(id.0 + 1).unwrap_or(u16::MAX)
+    }
+
+    fn describe(&self) -> Monitor {
+        let mut peers = Vec::with_capacity(self.sockets.len());
+        for (id, config, status) in self.host.sources() {
+            let Some(socket) = self.sockets.get(&id) else {
+                continue;
+            };
+            let local = socket.local_addr().unwrap_or(socket.server());
+            let mut p = PeerInfo::new(Self::association_id(id), socket.server(), local);
+            p.status = status.status_word(config);
+            p.reach = status.reach;
+            p.host_poll = status.poll;
+            p.key_id = config.client.key.map_or(0, |k| k.get());
+            p.filter = status.filter;
+            if let Some(server) = status.server {
+                p.leap = server.leap;
+                p.stratum = ntpkit_wire::Stratum(server.stratum);
+                p.root_delay = server.root_delay;
+                p.root_dispersion = server.root_dispersion;
+                p.reference_id = server.reference_id;
+                p.reference_time = server.reference_time;
+            }
+            if let Some(last) = status.last {
+                p.precision = last.server_precision;
+                p.peer_poll = last.server_poll;
+                p.peer_mode = 4;
+            }
+            if let Some(t4) = status.received {
+                p.received = t4;
+            }
+            if let Some(stats) = status.stats {
+                p.offset = stats.offset;
+                p.delay = stats.delay;
+                p.dispersion = stats.dispersion;
+                p.jitter = stats.jitter;
+            }
+            peers.push(p);
+        }
+        let d = self.host.system().discipline();
+        let vars = self.host.system().system_variables(wall());
+        Monitor {
+            peers,
+            system_peer: self.host.system_peer().map_or(0, Self::association_id),
+            offset_ms: self.last_offset * 1e3,
+            frequency_ppm: d.frequency() * 1e6,
+            sys_jitter_ms: vars.jitter * 1e3,
+            clk_jitter_ms: d.jitter() * 1e3,
+            clk_wander_ppm: d.wander() * 1e6,
+            tc: d.poll(),
         }
     }
 }

@@ -10,34 +10,7 @@ mod common;
 
 use std::process::Output;
 
-use common::{Daemon, Netns, TempDir, require, without_sys_time};
-
-fn ntpq_path() -> String {
-    let bin = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../target/peers/ntpsec/usr/bin/ntpq"
-    );
-    assert!(
-        std::path::Path::new(bin).exists(),
-        "NTPsec's ntpq is not unpacked: run `bash .ci/install-peers`"
-    );
-    bin.to_string()
-}
-
-/// ntpq under the interpreter its `#!` line names (python3-ntp lives in its path).
-fn ntpq(ns: &Netns, commands: &[&str]) -> String {
-    let mut c = ns.command("/usr/bin/python3");
-    // -n: numeric addresses (no reverse lookup of 127.0.0.1 to "localhost").
-    c.arg(ntpq_path()).arg("-n");
-    for cmd in commands {
-        c.args(["-c", cmd]);
-    }
-    c.arg("127.0.0.1");
-    let out = c.output().unwrap();
-    let t = text(&out);
-    assert!(out.status.success(), "ntpq {commands:?} failed: {t}");
-    t
-}
+use common::{Daemon, Netns, TempDir, ntpq, require, without_sys_time};
 
 fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)

@@ -8,46 +8,16 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-use common::{Daemon, Netns, TempDir, require, without_sys_time};
+use common::{
+    Daemon, Netns, Peer, TempDir, chronyd_server, ntpq, require, wait_log, without_sys_time,
+};
 
 const NTPSEC_NTPD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../target/peers/ntpsec/usr/sbin/ntpd"
 );
-
-/// A peer daemon in a namespace, killed on drop.
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// chronyd as a stratum 1 local reference on 127.0.0.1:`port` inside `ns`.
-fn chronyd_server(ns: &Netns, dir: &TempDir, port: u16) -> Peer {
-    require("chronyd");
-    let conf = dir.write(
-        "chrony.conf",
-        &format!(
-            "local stratum 1\nallow 127.0.0.1\nport {port}\nbindaddress 127.0.0.1\ncmdport 0\n\
-             pidfile {d}/chronyd.pid\ndriftfile {d}/chrony.drift\n",
-            d = dir.0.display()
-        ),
-    );
-    let mut c = ns.command("setpriv");
-    c.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"])
-        .args(["chronyd", "-x", "-d", "-f"])
-        .arg(conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    Peer(c.spawn().unwrap())
-}
 
 /// NTPsec's ntpd as an orphan-mode stratum 1 server on 127.0.0.1:123 inside `ns`.
 fn ntpsec_server(ns: &Netns, dir: &TempDir, extra: &str) -> Peer {
@@ -76,19 +46,6 @@ fn ntpsec_server(ns: &Netns, dir: &TempDir, extra: &str) -> Peer {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     Peer(c.spawn().unwrap())
-}
-
-/// Waits (up to `secs`) for a log line containing `needle`; `None` if none came.
-fn wait_log(daemon: &mut Daemon, needle: &str, secs: u64) -> Option<String> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match daemon.next_line(left) {
-            Some(line) if line.contains(needle) => return Some(line),
-            Some(_) => {}
-            None => return None,
-        }
-    }
-    None
 }
 
 /// `chronyd -Q` in `ns` against 127.0.0.1:`port`: the measurements.log line of its sample
@@ -304,4 +261,73 @@ fn statistics_files_record_the_peer_the_loop_and_raw_packets() {
     )
     .unwrap();
     assert!(l.offset.to_f64().abs() < 1e-3, "{loops}");
+}
+
+/// The value of `name=` in ntpq's variable listing (pairs separated by ", " and newlines).
+fn field(listing: &str, name: &str) -> Option<String> {
+    listing
+        .split([',', '\n'])
+        .map(str::trim)
+        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+        .map(|v| v.trim().to_owned())
+}
+
+#[test]
+fn ntpq_lists_the_association_and_its_variables() {
+    let dir = TempDir::new();
+    let ns = Netns::new();
+    let _chronyd = chronyd_server(&ns, &dir, 11123);
+    let conf = dir.write(
+        "ntp.conf",
+        "server 127.0.0.1 port 11123 iburst minpoll 3 maxpoll 4\n",
+    );
+    let mut daemon = Daemon::start(
+        &conf,
+        &["--listen", "127.0.0.1:123", "--no-clock-adjust"],
+        Some(&ns),
+    );
+    wait_log(&mut daemon, "synchronised to", 30)
+        .unwrap_or_else(|| panic!("never synchronised: {:?}", daemon.log));
+    // `ntpq -p`: one row, the system peer (`*`), chronyd's stratum 1. The view ntpq reads
+    // is republished once a second, so ask until it shows (at most ten times).
+    let mut peers = String::new();
+    let row = (0..10)
+        .find_map(|_| {
+            peers = ntpq(&ns, &["peers"]);
+            peers
+                .lines()
+                .find(|l| l.starts_with('*'))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| panic!("no system peer row: {peers}"));
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cols[0], "*127.0.0.1", "{peers}");
+    assert_eq!(cols[2], "1", "stratum column: {peers}");
+    assert_eq!(cols[3], "u", "type column (unicast): {peers}");
+    let offset_ms: f64 = cols[cols.len() - 2].parse().unwrap();
+    assert!(offset_ms.abs() < 1.0, "{peers}");
+
+    // `ntpq -c as`: association 1, configured, reachable, sys.peer.
+    let assoc = ntpq(&ns, &["as"]);
+    assert!(assoc.contains("sys.peer"), "{assoc}");
+
+    // `rv &1`: the association's variables with ntpd's names.
+    let vars = ntpq(&ns, &["rv &1"]);
+    assert_eq!(
+        field(&vars, "srcadr").as_deref(),
+        Some("127.0.0.1"),
+        "{vars}"
+    );
+    assert_eq!(field(&vars, "srcport").as_deref(), Some("11123"), "{vars}");
+    assert_eq!(field(&vars, "stratum").as_deref(), Some("1"), "{vars}");
+    assert_eq!(field(&vars, "hmode").as_deref(), Some("3"), "{vars}");
+    assert_eq!(field(&vars, "pmode").as_deref(), Some("4"), "{vars}");
+    let delay: f64 = field(&vars, "delay").unwrap().parse().unwrap();
+    assert!(delay > 0.0 && delay < 5.0, "{vars}");
+
+    // `rv`: our system variables follow the system peer.
+    let sys = ntpq(&ns, &["rv 0 stratum,refid,peer"]);
+    assert_eq!(field(&sys, "stratum").as_deref(), Some("2"), "{sys}");
+    assert_eq!(field(&sys, "refid").as_deref(), Some("127.0.0.1"), "{sys}");
+    assert_eq!(field(&sys, "peer").as_deref(), Some("1"), "{sys}");
 }

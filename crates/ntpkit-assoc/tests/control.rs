@@ -7,7 +7,7 @@ use md5::{Digest, Md5};
 use ntpkit_access::{AuthStatus, Decision, DropReason, PacketKind};
 use ntpkit_assoc::ServerState;
 use ntpkit_assoc::control::{
-    ControlConfig, ControlOutcome, ControlRequest, ControlResponder, MruRow, SystemInfo,
+    ControlConfig, ControlOutcome, ControlRequest, ControlResponder, MruRow, PeerInfo, SystemInfo,
 };
 use ntpkit_auth::{Key, KeyId, KeyStore, MacAlgorithm};
 use ntpkit_wire::{NtpTimestamp, Precision, ReferenceId, Stratum};
@@ -73,6 +73,7 @@ struct Fixture {
     keys: KeyStore,
     flags_noquery: bool,
     mru: Vec<MruRow>,
+    peers: Vec<PeerInfo>,
 }
 
 impl Fixture {
@@ -83,6 +84,7 @@ impl Fixture {
             keys: KeyStore::new(),
             flags_noquery: false,
             mru: Vec::new(),
+            peers: Vec::new(),
         }
     }
 
@@ -94,7 +96,8 @@ impl Fixture {
     ) -> (ControlOutcome, Vec<Answer>) {
         let source: SocketAddr = from.parse().unwrap();
         let mut sent = Vec::new();
-        let info = SystemInfo::new(&self.state, at);
+        let mut info = SystemInfo::new(&self.state, at);
+        info.peers = &self.peers;
         let noquery = self.flags_noquery;
         let rows = self.mru.clone();
         let outcome = self.responder.respond(
@@ -377,4 +380,60 @@ fn responses_fragments_and_garbage_are_dropped() {
     assert!(f.ask(&[0x16, 2]).is_empty());
     assert_eq!(f.responder.counters().received, 4);
     assert_eq!(f.responder.counters().replied, 0);
+}
+
+#[test]
+fn readstat_lists_associations_and_readvar_reads_one_with_ntpd_names() {
+    let mut f = Fixture::new(ControlConfig::default());
+    let mut peer = PeerInfo::new(
+        1,
+        "192.0.2.1:123".parse().unwrap(),
+        "192.0.2.9:40000".parse().unwrap(),
+    );
+    peer.status = 0x9614;
+    peer.stratum = Stratum(1);
+    peer.reach = 0xff;
+    peer.offset = 0.000_25;
+    peer.delay = 0.0123;
+    peer.filter[0] = (0.000_25, 0.0123, 0.000_01);
+    let mut second = PeerInfo::new(
+        2,
+        "192.0.2.2:123".parse().unwrap(),
+        "192.0.2.9:40001".parse().unwrap(),
+    );
+    second.status = 0x9014;
+    f.peers = vec![peer, second];
+
+    // READSTAT, association 0: (id, status) pairs, big-endian (RFC 9327 section 3.2).
+    let a = f.ask(&request(1, 3, 0, b""));
+    assert_eq!(a[0].data, [0, 1, 0x96, 0x14, 0, 2, 0x90, 0x14]);
+    // READSTAT of one association: its status word.
+    let a = f.ask(&request(1, 4, 2, b""));
+    assert_eq!(a[0].status, 0x9014);
+
+    // READVAR of association 1: its variables in ntpd's units (ms, hex reach).
+    let a = f.ask(&request(2, 5, 1, b""));
+    assert_eq!(a[0].status, 0x9614);
+    let vars = pairs(&text(&a[0]));
+    let get = |name: &str| {
+        vars.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{name} missing: {vars:?}"))
+    };
+    assert_eq!(get("srcadr"), "192.0.2.1");
+    assert_eq!(get("srcport"), "123");
+    assert_eq!(get("dstport"), "40000");
+    assert_eq!(get("stratum"), "1");
+    assert_eq!(get("reach"), "0xff");
+    assert_eq!(get("offset"), "0.250000");
+    assert_eq!(get("delay"), "12.300000");
+    // Eight stages, newest first, in ms; empty stages read 16000 (MAXDISP).
+    assert!(get("filtdelay").starts_with("\"12.30 16000.00"), "{vars:?}");
+
+    // A named variable of association 2, and an unknown association.
+    let a = f.ask(&request(2, 6, 2, b"srcadr"));
+    assert_eq!(text(&a[0]), "srcadr=192.0.2.2");
+    let a = f.ask(&request(2, 7, 3, b""));
+    assert_eq!(a[0].status >> 8, 4, "CERR_BADASSOC");
 }

@@ -152,6 +152,21 @@ impl ClockFilter {
         self.stats = None;
     }
 
+    /// The register, newest stage first, as (offset, delay, dispersion) seconds, the
+    /// dispersion as stored (not aged); an empty stage reads (0, MAXDISP, MAXDISP). This is
+    /// what `ntpq` shows as `filtoffset`, `filtdelay` and `filtdisp`.
+    pub fn stages(&self) -> [(f64, f64, f64); NSTAGE] {
+        let mut out = [(0.0, MAXDISP, MAXDISP); NSTAGE];
+        for (i, slot) in out.iter_mut().enumerate() {
+            // `next` is the oldest stage (about to be overwritten); newest is just before it.
+            let index = (self.next + NSTAGE - 1 - i) % NSTAGE;
+            if let Some(stage) = self.stages.get(index) {
+                *slot = (stage.offset, stage.delay, stage.dispersion);
+            }
+        }
+        out
+    }
+
     /// The statistics of the last accepted update, if any.
     pub fn statistics(&self) -> Option<PeerStatistics> {
         self.stats

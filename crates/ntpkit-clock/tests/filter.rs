@@ -190,3 +190,21 @@ fn while_settling_the_newest_sample_is_used_not_the_lowest_delay() {
     };
     assert_eq!((stats.offset, stats.delay), (0.010, 0.001));
 }
+
+#[test]
+fn stages_read_newest_first_with_empty_stages_at_maxdisp() {
+    let mut f = ClockFilter::new(-20);
+    let t0 = NtpTimestamp::from_unix(1_700_000_000, 0);
+    for (i, offset) in [0.001, 0.002, 0.003].into_iter().enumerate() {
+        let at = t0 + NtpDuration::from_seconds_f64(64.0 * i as f64);
+        let mut sample = FilterSample::from_exchange(at, at, at, at, -20, -20);
+        sample.offset = offset;
+        sample.delay = 0.01 * (i + 1) as f64;
+        f.add(sample, at, 6, true);
+    }
+    let stages = f.stages();
+    assert_eq!((stages[0].0, stages[0].1), (0.003, 0.03));
+    assert_eq!((stages[2].0, stages[2].1), (0.001, 0.01));
+    // ntpd's MAXDISP: 16 s.
+    assert_eq!((stages[3].1, stages[3].2), (16.0, 16.0));
+}

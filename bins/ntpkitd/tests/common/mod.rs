@@ -235,3 +235,75 @@ pub fn client_request(t1: u64) -> [u8; 48] {
 pub fn local_reference_conf(stratum: u8, extra: &str) -> String {
     format!("server 127.127.1.0\nfudge 127.127.1.0 stratum {stratum}\n{extra}\n")
 }
+
+pub fn ntpq_path() -> String {
+    let bin = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/peers/ntpsec/usr/bin/ntpq"
+    );
+    assert!(
+        std::path::Path::new(bin).exists(),
+        "NTPsec's ntpq is not unpacked: run `bash .ci/install-peers`"
+    );
+    bin.to_string()
+}
+
+/// ntpq under the interpreter its `#!` line names (python3-ntp lives in its path).
+pub fn ntpq(ns: &Netns, commands: &[&str]) -> String {
+    let mut c = ns.command("/usr/bin/python3");
+    // -n: numeric addresses (no reverse lookup of 127.0.0.1 to "localhost").
+    c.arg(ntpq_path()).arg("-n");
+    for cmd in commands {
+        c.args(["-c", cmd]);
+    }
+    c.arg("127.0.0.1");
+    let out = c.output().unwrap();
+    let t =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ntpq {commands:?} failed: {t}");
+    t
+}
+
+/// A peer daemon in a namespace, killed on drop.
+pub struct Peer(pub Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chronyd as a stratum 1 local reference on 127.0.0.1:`port` inside `ns`.
+pub fn chronyd_server(ns: &Netns, dir: &TempDir, port: u16) -> Peer {
+    require("chronyd");
+    let conf = dir.write(
+        "chrony.conf",
+        &format!(
+            "local stratum 1\nallow 127.0.0.1\nport {port}\nbindaddress 127.0.0.1\ncmdport 0\n\
+             pidfile {d}/chronyd.pid\ndriftfile {d}/chrony.drift\n",
+            d = dir.0.display()
+        ),
+    );
+    let mut c = ns.command("setpriv");
+    c.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"])
+        .args(["chronyd", "-x", "-d", "-f"])
+        .arg(conf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    Peer(c.spawn().unwrap())
+}
+
+/// Waits (up to `secs`) for a log line containing `needle`; `None` if none came.
+pub fn wait_log(daemon: &mut Daemon, needle: &str, secs: u64) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match daemon.next_line(left) {
+            Some(line) if line.contains(needle) => return Some(line),
+            Some(_) => {}
+            None => return None,
+        }
+    }
+    None
+}

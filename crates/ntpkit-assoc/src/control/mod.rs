@@ -42,6 +42,7 @@
 mod counters;
 mod mru;
 mod nonce;
+mod peer;
 mod system;
 mod text;
 
@@ -54,6 +55,7 @@ use ntpkit_wire::{CONTROL_MAX_DATA_LEN, ControlMessage, ControlOpcode, NtpTimest
 pub use counters::{ControlCounters, ControlSilence};
 pub use mru::MruRow;
 pub use nonce::NONCE_LIFETIME_SECS;
+pub use peer::{FILTER_STAGES, PeerInfo};
 pub use system::SystemInfo;
 
 use nonce::NonceKey;
@@ -61,6 +63,10 @@ use text::{Text, items};
 
 /// The most fragments one response is split into (ntpq accepts up to 32).
 pub const MAX_RESPONSE_FRAGMENTS: usize = 16;
+
+/// Associations listed by one READSTAT: 117 fit one 468-byte fragment; more than any
+/// host polls.
+const MAX_LISTED_PEERS: usize = 468 / 4;
 
 /// The largest datagram the responder sends: header, data, padding.
 pub const MAX_FRAGMENT_LEN: usize = 12 + CONTROL_MAX_DATA_LEN;
@@ -238,7 +244,7 @@ impl ControlResponder {
             return self.done(reply);
         }
         match opcode {
-            ControlOpcode::READ_STATUS => self.read_status(&mut reply, status, &mut send),
+            ControlOpcode::READ_STATUS => self.read_status(&mut reply, system, status, &mut send),
             ControlOpcode::READ_VARIABLES => {
                 self.read_variables(&mut reply, system, status, &mut send)
             }
@@ -291,14 +297,29 @@ impl ControlResponder {
         }
     }
 
-    fn read_status(&mut self, reply: &mut Reply<'_>, status: u16, send: &mut impl FnMut(&[u8])) {
-        if reply.request.association_id != 0 {
-            // No associations yet: every id is unknown.
-            reply.error(code::BAD_ASSOC, send);
+    fn read_status(
+        &mut self,
+        reply: &mut Reply<'_>,
+        system: &SystemInfo<'_>,
+        status: u16,
+        send: &mut impl FnMut(&[u8]),
+    ) {
+        let id = reply.request.association_id;
+        if id != 0 {
+            // One association: its status word, no data (ntpd's `ctl_read_status`).
+            match system.peers.iter().find(|p| p.id == id) {
+                Some(peer) => reply.data(peer.status, &[], send),
+                None => reply.error(code::BAD_ASSOC, send),
+            }
             return;
         }
-        // The association list (id, status word pairs) is empty: ntpkitd runs none yet.
-        reply.data(status, &[], send);
+        // The association list: (id, status word) pairs, big-endian, as many as fit.
+        let mut list = Vec::with_capacity(system.peers.len().min(MAX_LISTED_PEERS) * 4);
+        for peer in system.peers.iter().take(MAX_LISTED_PEERS) {
+            list.extend_from_slice(&peer.id.to_be_bytes());
+            list.extend_from_slice(&peer.status.to_be_bytes());
+        }
+        reply.data(status, &list, send);
     }
 
     fn read_variables(
@@ -308,24 +329,34 @@ impl ControlResponder {
         status: u16,
         send: &mut impl FnMut(&[u8]),
     ) {
-        if reply.request.association_id != 0 {
+        let id = reply.request.association_id;
+        let peer = system.peers.iter().find(|p| p.id == id);
+        if id != 0 && peer.is_none() {
             reply.error(code::BAD_ASSOC, send);
             return;
         }
+        let (names, status): (&[&str], u16) = match peer {
+            Some(p) => (peer::PEER_VARIABLES, p.status),
+            None => (system::SYSTEM_VARIABLES, status),
+        };
+        let put = |text: &mut Text, name: &str| match peer {
+            Some(p) => peer::put(text, p, name),
+            None => system::put(text, system, name),
+        };
         let mut text = Text::new(self.config.fragments() * CONTROL_MAX_DATA_LEN);
         let wanted: Vec<_> = items(reply.request.data)
             .map(|(name, _)| name)
             .take(64)
             .collect();
         if wanted.is_empty() {
-            for name in system::SYSTEM_VARIABLES {
-                system::put(&mut text, system, name);
+            for name in names {
+                put(&mut text, name);
             }
         } else {
             for name in wanted {
                 let known = core::str::from_utf8(name)
                     .ok()
-                    .and_then(|name| system::put(&mut text, system, name));
+                    .and_then(|name| put(&mut text, name));
                 if known.is_none() {
                     reply.error(code::UNKNOWN_VAR, send);
                     return;

@@ -40,6 +40,8 @@ pub struct SystemInfo<'a> {
     pub clk_jitter_ms: f64,
     /// `clk_wander`: the frequency wander, ppm.
     pub clk_wander_ppm: f64,
+    /// The associations (`ntpq -c as`, `ntpq -p`, `rv &N`), in id order.
+    pub peers: &'a [super::PeerInfo],
 }
 
 impl<'a> SystemInfo<'a> {
@@ -59,6 +61,7 @@ impl<'a> SystemInfo<'a> {
             sys_jitter_ms: 0.0,
             clk_jitter_ms: 0.0,
             clk_wander_ppm: 0.0,
+            peers: &[],
         }
     }
 
@@ -148,7 +151,7 @@ pub(crate) fn put_ts(text: &mut Text, name: &str, t: NtpTimestamp) -> bool {
 /// ntpd prints a reference id as text (a four-letter code) at stratum 0/1 and as a dotted
 /// address above. A local reference above stratum 1 still has a code ("LOCL"), so text is
 /// used whenever the id is printable letters/digits, NUL padded.
-fn put_refid(text: &mut Text, id: ReferenceId, stratum: Stratum) -> bool {
+pub(crate) fn put_refid(text: &mut Text, id: ReferenceId, stratum: Stratum) -> bool {
     let bytes = id.0;
     let len = bytes.iter().position(|&b| b == 0).unwrap_or(4);
     let code = bytes.get(..len).unwrap_or_default();

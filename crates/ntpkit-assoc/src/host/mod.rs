@@ -154,6 +154,7 @@ impl<R: ClientRng> Host<R> {
                 false_rounds: 0,
                 silent_polls: 0,
                 authentic: false,
+                last: None,
             },
         ));
         id
@@ -282,6 +283,7 @@ impl<R: ClientRng> Host<R> {
                 s.server = Some(sample.server);
                 s.silent_polls = 0;
                 s.authentic = sample.authenticated.is_some();
+                s.last = Some((sample, t4));
                 let mut filtered = sample.sample;
                 filtered.phase = phase;
                 s.filter.set_newest_first(settling);

@@ -1,10 +1,11 @@
 //! One time source as the host keeps it: the association that talks to it, its clock
 //! filter (RFC 5905 section 10) and what selection last made of it.
 
+use ntpkit_clock::constants::NSTAGE;
 use ntpkit_clock::{ClockFilter, PeerStatistics, Rejection as SelectRejection, ServerInfo};
-use ntpkit_wire::ReferenceId;
+use ntpkit_wire::{NtpTimestamp, ReferenceId};
 
-use crate::client::{ClientAssociation, ClientConfig, ClientRng};
+use crate::client::{ClientAssociation, ClientConfig, ClientRng, ClientSample};
 
 /// How the host uses one source (ntp.conf `server`/`pool` options beyond the on-wire ones).
 #[derive(Clone, Debug, PartialEq)]
@@ -87,6 +88,12 @@ pub struct SourceStatus {
     pub stopped: bool,
     /// Whether its last accepted packet was authenticated.
     pub authentic: bool,
+    /// Its last accepted reply (server precision and poll, key), if any.
+    pub last: Option<ClientSample>,
+    /// When that reply arrived (T4).
+    pub received: Option<NtpTimestamp>,
+    /// The clock filter register, newest first: (offset, delay, dispersion) seconds.
+    pub filter: [(f64, f64, f64); NSTAGE],
 }
 
 impl SourceStatus {
@@ -132,6 +139,8 @@ pub(super) struct Source<R> {
     pub(super) silent_polls: u32,
     /// Whether the last accepted packet was authenticated.
     pub(super) authentic: bool,
+    /// The last accepted reply and when it arrived.
+    pub(super) last: Option<(ClientSample, NtpTimestamp)>,
 }
 
 impl<R: ClientRng> Source<R> {
@@ -144,6 +153,9 @@ impl<R: ClientRng> Source<R> {
             tally: self.tally,
             stopped: self.assoc.is_stopped(),
             authentic: self.authentic,
+            last: self.last.map(|(sample, _)| sample),
+            received: self.last.map(|(_, t4)| t4),
+            filter: self.filter.stages(),
         }
     }
 }
