@@ -66,6 +66,18 @@ impl LoadResult {
         let i = ((self.latencies_ns.len() - 1) as f64 * p / 100.0).round() as usize;
         f64::from(self.latencies_ns[i]) / 1000.0
     }
+
+    /// The `p`th percentile latency over every request sent, a lost request counting as
+    /// slower than any reply: `None` when more than `100 - p` percent were lost. A server
+    /// that drops what it cannot answer soon otherwise looks faster than one that queues it
+    /// and answers late, though a client waits far longer for a lost reply (its timeout).
+    pub fn percentile_of_sent_us(&self, p: f64) -> Option<f64> {
+        if self.sent == 0 {
+            return None;
+        }
+        let i = ((self.sent - 1) as f64 * p / 100.0).round() as usize;
+        self.latencies_ns.get(i).map(|&ns| f64::from(ns) / 1000.0)
+    }
 }
 
 /// Sends to `target` for `duration` at `rate` and collects the replies (waiting 200 ms after
@@ -163,4 +175,35 @@ pub fn run(
         elapsed,
         latencies_ns: latencies,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(sent: u64, latencies_us: impl Iterator<Item = u32>) -> LoadResult {
+        let latencies_ns: Vec<u32> = latencies_us.map(|us| us * 1000).collect();
+        LoadResult {
+            sent,
+            received: latencies_ns.len() as u64,
+            elapsed: Duration::from_secs(1),
+            latencies_ns,
+        }
+    }
+
+    #[test]
+    fn lost_requests_count_as_the_slowest() {
+        // 1,000 sent, all answered in 1..=1000 us: the 99th percentile is the 990th reply.
+        let all = result(1000, 1..=1000);
+        assert_eq!(all.percentile_of_sent_us(99.0), Some(990.0));
+        assert_eq!(all.percentile_us(99.0), 990.0);
+        // The same fastest 995 replies with 5 requests lost (0.5%): unchanged.
+        let few_lost = result(1000, 1..=995);
+        assert_eq!(few_lost.percentile_of_sent_us(99.0), Some(990.0));
+        // 20 lost (2%): the slowest 1% of requests got no answer at all, whereas the
+        // percentile of the replies alone looks better than when everything was answered.
+        let many_lost = result(1000, 1..=980);
+        assert_eq!(many_lost.percentile_of_sent_us(99.0), None);
+        assert!(many_lost.percentile_us(99.0) < 990.0);
+    }
 }

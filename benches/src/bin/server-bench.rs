@@ -149,6 +149,8 @@ struct Row {
     p50: f64,
     p99: f64,
     p999: f64,
+    /// p99 over every request sent, a lost one counting as the slowest (`None`: > 1% lost).
+    p99_of_sent: Option<f64>,
     cpu_us_per_reply: f64,
 }
 
@@ -174,26 +176,65 @@ fn measure(server: &Server, rate: Rate, seconds: u64) -> Row {
         p50: r.percentile_us(50.0),
         p99: r.percentile_us(99.0),
         p999: r.percentile_us(99.9),
+        p99_of_sent: r.percentile_of_sent_us(99.0),
         cpu_us_per_reply,
     }
 }
 
-fn print_row(server: &Server, rate: Rate, row: &Row) {
-    let rate_name = match rate {
+fn rate_name(rate: Rate) -> String {
+    match rate {
         Rate::Saturate => "saturate".to_string(),
         Rate::PerSecond(n) => format!("{n}/s"),
-    };
+    }
+}
+
+fn print_row(server: &Server, label: &str, row: &Row) {
     println!(
-        "| {} | {} | {:.0} | {:.2}% | {:.1} | {:.1} | {:.1} | {:.3} | {} |",
+        "| {} | {} | {:.0} | {:.2}% | {:.1} | {:.1} | {:.1} | {} | {:.3} | {} |",
         server.name,
-        rate_name,
+        label,
         row.replies_per_sec,
         row.loss * 100.0,
         row.p50,
         row.p99,
         row.p999,
+        row.p99_of_sent.map_or("lost".into(), |v| format!("{v:.1}")),
         row.cpu_us_per_reply,
         rss_kib(server.child.id()).map_or("-".into(), |k| format!("{k} KiB")),
+    );
+}
+
+/// Median, smallest and largest of `values` (which must not be empty).
+fn spread(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let median = if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    };
+    (median, values[0], values[n - 1])
+}
+
+/// CPU per reply of server `a` over server `b`, round by round: each round runs the servers
+/// back to back, so a ratio within a round sees the same background load on both.
+fn print_ratios(servers: &[Server], rows: &[Vec<Row>], a: usize, b: usize, load: Rate) {
+    let (Some(sa), Some(sb)) = (servers.get(a), servers.get(b)) else {
+        return;
+    };
+    let ratios: Vec<f64> = rows[a]
+        .iter()
+        .zip(&rows[b])
+        .map(|(x, y)| x.cpu_us_per_reply / y.cpu_us_per_reply)
+        .collect();
+    let listed: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+    let (median, lo, hi) = spread(ratios);
+    println!(
+        "| {} / {} | {} | {median:.3} | {lo:.2} .. {hi:.2} | {} |",
+        sa.name,
+        sb.name,
+        rate_name(load),
+        listed.join(" "),
     );
 }
 
@@ -224,10 +265,6 @@ fn main() {
     std::fs::create_dir_all(&work).unwrap();
     let _ = Command::new("chmod").arg("777").arg(&work).status();
 
-    println!(
-        "| server | load | replies/s | loss | p50 us | p99 us | p99.9 us | CPU us/reply | RSS |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
     let mut servers = vec![start_echo(&dir), start_ntpkitd(&ntpkitd, &work)];
     if chrony {
         match start_chronyd(&work) {
@@ -242,18 +279,42 @@ fn main() {
         );
     }
     // Rounds interleave the servers, so that load from elsewhere on the machine hits all
-    // of them alike; each row is the round with the median CPU per reply.
-    for load in [Rate::Saturate, Rate::PerSecond(rate)] {
+    // of them alike.
+    let loads = [Rate::Saturate, Rate::PerSecond(rate)];
+    let mut all: Vec<Vec<Vec<Row>>> = Vec::new();
+    for load in loads {
         let mut rows: Vec<Vec<Row>> = servers.iter().map(|_| Vec::new()).collect();
-        for _ in 0..rounds {
+        for _ in 0..rounds.max(1) {
             for (i, s) in servers.iter().enumerate() {
                 rows[i].push(measure(s, load, seconds));
             }
         }
-        for (s, mut r) in servers.iter().zip(rows) {
-            r.sort_by(|a, b| a.cpu_us_per_reply.total_cmp(&b.cpu_us_per_reply));
-            print_row(s, load, &r[r.len() / 2]);
+        all.push(rows);
+    }
+    let header = "| server | load | replies/s | loss | p50 us | p99 us | p99.9 us | \
+                  p99 of sent us | CPU us/reply | RSS |";
+    println!("Every round:\n\n{header}\n|---|---|---|---|---|---|---|---|---|---|");
+    for (load, rows) in loads.iter().zip(&all) {
+        for (s, r) in servers.iter().zip(rows) {
+            for (k, row) in r.iter().enumerate() {
+                print_row(s, &format!("{} #{}", rate_name(*load), k + 1), row);
+            }
         }
+    }
+    println!("\nThe round with the median CPU per reply:\n\n{header}");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (load, rows) in loads.iter().zip(&all) {
+        for (s, r) in servers.iter().zip(rows) {
+            let mut sorted: Vec<&Row> = r.iter().collect();
+            sorted.sort_by(|a, b| a.cpu_us_per_reply.total_cmp(&b.cpu_us_per_reply));
+            print_row(s, &rate_name(*load), sorted[sorted.len() / 2]);
+        }
+    }
+    println!("\nCPU per reply ratios, paired by round:\n");
+    println!("| servers | load | median | range | every round |\n|---|---|---|---|---|");
+    for (load, rows) in loads.iter().zip(&all) {
+        print_ratios(&servers, rows, 1, 0, *load);
+        print_ratios(&servers, rows, 1, 2, *load);
     }
     drop(servers);
     let _ = std::fs::remove_dir_all(&work);
