@@ -115,6 +115,18 @@ impl SystemClock {
         .map(drop)
     }
 
+    /// Sets TAI - UTC in seconds (from the leap file; 37 since 2017), so that `CLOCK_TAI`
+    /// reads TAI. The kernel increments it itself when it inserts a leap second.
+    ///
+    /// # Errors
+    /// `InvalidInput` outside the kernel's `0..=100000`; `PermissionDenied` without
+    /// `CAP_SYS_TIME`; otherwise as `clock_adjtime(2)`.
+    pub fn set_tai_offset(&mut self, tai_offset: i32) -> io::Result<()> {
+        let request = timex::tai_request(tai_offset)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "TAI - UTC out of range"))?;
+        clock_adjtime(&request).map(drop)
+    }
+
     /// Hands one clock update to the kernel's own PLL/FLL instead of disciplining in user
     /// space (ntp.conf's `enable kernel`, as ntpd does it): `offset` is the correction in
     /// seconds (positive moves the clock forward; the kernel takes at most +-0.5 s and slews

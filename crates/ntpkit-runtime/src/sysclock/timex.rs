@@ -241,6 +241,20 @@ pub(crate) fn kernel_pll_request(
     })
 }
 
+/// The kernel's largest TAI - UTC offset (`MAX_TAI_OFFSET`); it silently ignores others.
+const MAX_TAI_OFFSET: i32 = 100_000;
+
+/// The request that sets TAI - UTC (seconds; 37 since 2017), which `CLOCK_TAI` adds to
+/// `CLOCK_REALTIME` and the kernel increments itself when it inserts a leap second. The
+/// kernel takes it in the `constant` field. `None` for a value the kernel would ignore.
+pub(crate) fn tai_request(tai_offset: i32) -> Option<Timex> {
+    (0..=MAX_TAI_OFFSET).contains(&tai_offset).then_some(Timex {
+        modes: libc::ADJ_TAI,
+        constant: i64::from(tai_offset),
+        ..Timex::default()
+    })
+}
+
 /// What [`ntpkit_clock::Clock::status`] reports from a read-only reply.
 pub(crate) fn clock_status(reply: &Timex) -> ClockStatus {
     let mut status = ClockStatus::default();
@@ -493,5 +507,15 @@ mod tests {
         assert_eq!(r.offset, -500_000_000);
         assert_eq!(r.constant, 0);
         assert_eq!(kernel_pll_request(0, f64::NAN, 6, 0.0, 0.0), None);
+    }
+
+    #[test]
+    fn tai_offset_goes_in_the_constant_field() {
+        const ADJ_TAI: u32 = 0x0080;
+        let r = tai_request(37).unwrap();
+        assert_eq!((r.modes, r.constant), (ADJ_TAI, 37));
+        assert_eq!(tai_request(0).unwrap().constant, 0);
+        assert_eq!(tai_request(-1), None);
+        assert_eq!(tai_request(100_001), None);
     }
 }
