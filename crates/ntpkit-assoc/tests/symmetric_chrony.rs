@@ -1,0 +1,282 @@
+//! Interoperability of the symmetric association with chronyd 4.x (an independent
+//! implementation) over real UDP on loopback, in real time. chronyd runs with `-x` and
+//! without CAP_SYS_TIME and is killed when the test ends (`bash .ci/install-peers`).
+//! Both read the same system clock, so the true offset is zero.
+//!
+//! (NTPsec 1.2 cannot be the peer: its `peer` is treated as `server` and it answers no
+//! symmetric active packet; seen in this test's first version.)
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ntpkit_access::{Decision, SessionLimits};
+use ntpkit_assoc::ServerState;
+use ntpkit_assoc::client::ClientSample;
+use ntpkit_assoc::symmetric::{
+    MobilizeRefusal, PassivePolicy, Role, SymmetricAssociation, SymmetricConfig, SymmetricEvent,
+};
+use ntpkit_auth::{KeyId, KeyStore, parse_ntp_keys};
+use ntpkit_wire::{NtpTimestamp, Precision, ReferenceId, Stratum};
+
+/// The same 16 secret bytes in ntpd's format (ours) and chrony's (HEX:).
+const SECRET_HEX: &str = "8f4a1c2e9b7d3f60a5c4e2d1b0a99887";
+
+type Assoc = SymmetricAssociation<Box<dyn FnMut() -> u32>>;
+
+/// chronyd with the given extra configuration, killed and cleaned up on drop.
+struct Chronyd {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Chronyd {
+    fn start(tag: &str, extra: &str) -> Chronyd {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("ntpkit-sym-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("keys"), format!("1 MD5 HEX:{SECRET_HEX}\n")).unwrap();
+        let conf = format!(
+            "local stratum 1\nallow 127.0.0.1\nport {port}\nbindaddress 127.0.0.1\ncmdport 0\n\
+             pidfile {d}/chronyd.pid\nkeyfile {d}/keys\nlogdir {d}\nlog measurements\n{extra}",
+            d = dir.display()
+        );
+        std::fs::write(dir.join("chrony.conf"), conf).unwrap();
+        let child = Command::new("setpriv")
+            .args([
+                "--bounding-set=-sys_time",
+                "--inh-caps=-sys_time",
+                "--",
+                "chronyd",
+            ])
+            // -u root: the log directory is ours, and chronyd would otherwise drop to _chrony.
+            .args(["-x", "-d", "-u", "root", "-f"])
+            .arg(dir.join("chrony.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start chronyd ({e}); run `bash .ci/install-peers`"));
+        Chronyd { child, dir, port }
+    }
+
+    fn measurements(&self) -> String {
+        std::fs::read_to_string(self.dir.join("measurements.log")).unwrap_or_else(|e| {
+            let files: Vec<_> = std::fs::read_dir(&self.dir)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            format!("no measurements.log ({e}); files {files:?}")
+        })
+    }
+}
+
+impl Drop for Chronyd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wall() -> NtpTimestamp {
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    NtpTimestamp::from_unix(d.as_secs() as i64, d.subsec_nanos())
+}
+
+fn keys() -> (KeyStore, KeyId) {
+    let file = parse_ntp_keys("ntp.keys", &format!("1 MD5 {SECRET_HEX}\n")).unwrap();
+    let mut keys = KeyStore::new();
+    file.install(&mut keys).unwrap();
+    let id = KeyId::new(1).unwrap();
+    keys.trust(id);
+    (keys, id)
+}
+
+fn rng() -> Box<dyn FnMut() -> u32> {
+    let mut seed = std::process::id() | 1;
+    Box::new(move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    })
+}
+
+fn ours() -> ServerState {
+    ServerState::local_reference(Stratum(3), ReferenceId(*b"LOCL"), Precision(-20))
+}
+
+/// What one side saw: samples and every other outcome, as text.
+#[derive(Default)]
+struct Seen {
+    samples: Vec<ClientSample>,
+    other: Vec<String>,
+}
+
+/// Runs `assoc` against the peer at `to` until `want` samples or `limit` pass.
+fn drive(
+    socket: &UdpSocket,
+    assoc: &mut Assoc,
+    start: Instant,
+    want: usize,
+    limit: Duration,
+) -> Seen {
+    let (keys, _) = keys();
+    let mut seen = Seen::default();
+    let mut buf = [0u8; 1024];
+    while start.elapsed() < limit && seen.samples.len() < want {
+        let now = start.elapsed();
+        if let Some(event) = assoc.handle_timeout(now) {
+            seen.other.push(format!("{event:?}"));
+        }
+        if let Some(len) = assoc
+            .poll_transmit(now, wall(), &ours(), &keys, &mut buf)
+            .unwrap()
+        {
+            socket.send(&buf[..len]).unwrap();
+        }
+        let Some(next) = assoc.poll_timeout() else {
+            break;
+        };
+        let wait = next
+            .saturating_sub(start.elapsed())
+            .max(Duration::from_millis(5));
+        socket.set_read_timeout(Some(wait)).unwrap();
+        if let Ok(n) = socket.recv(&mut buf) {
+            let t4 = wall();
+            match assoc.handle_packet(start.elapsed(), &buf[..n], t4, &keys) {
+                Ok(SymmetricEvent::Sample(s)) => seen.samples.push(s),
+                r => seen.other.push(format!("{r:?}")),
+            }
+        }
+    }
+    seen
+}
+
+/// Shown with `--nocapture`: what each sample measured.
+fn report(side: &str, seen: &Seen) {
+    for s in &seen.samples {
+        eprintln!(
+            "{side}: offset {:+.6} s delay {:.6} s stratum {}",
+            s.sample.offset, s.sample.delay, s.server.stratum
+        );
+    }
+}
+
+fn assert_true_time(seen: &Seen, id: KeyId, want: usize, strata: &[u8]) {
+    assert!(
+        seen.samples.len() >= want,
+        "{} samples; other: {:?}",
+        seen.samples.len(),
+        seen.other
+    );
+    for s in &seen.samples {
+        assert!(s.sample.offset.abs() < 0.002, "offset {}", s.sample.offset);
+        assert!(s.sample.delay < 0.01, "delay {}", s.sample.delay);
+        assert_eq!(s.authenticated, Some(id));
+        assert!(
+            strata.contains(&s.server.stratum),
+            "stratum {}",
+            s.server.stratum
+        );
+    }
+}
+
+/// Lines of chrony's measurements log for a source on 127.0.0.1 whose nine packet tests
+/// all passed ("111 111 1111").
+fn chrony_accepted(log: &str) -> usize {
+    log.lines()
+        .filter(|l| l.contains("127.0.0.1") && l.contains(" 111 111 1111 "))
+        .count()
+}
+
+#[test]
+fn our_keyed_active_association_against_chronyd() {
+    // chronyd answers a symmetric active packet from an unknown source in symmetric
+    // passive mode, signed with our key.
+    let chronyd = Chronyd::start("active", "");
+    let (_, id) = keys();
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.connect(("127.0.0.1", chronyd.port)).unwrap();
+    let mut config = SymmetricConfig::with_key(id);
+    config.minpoll = 3;
+    config.maxpoll = 3;
+    let start = Instant::now();
+    let mut assoc = Assoc::new(config, start.elapsed(), rng());
+    let seen = drive(&socket, &mut assoc, start, 4, Duration::from_secs(60));
+    report("active", &seen);
+    assert_true_time(&seen, id, 4, &[1]);
+    assert!(assoc.reach() & 0b110 == 0b110, "reach {:o}", assoc.reach());
+}
+
+#[test]
+fn chronyd_keyed_peer_mobilises_our_passive_association() {
+    let our_port = free_port();
+    let socket = UdpSocket::bind(("127.0.0.1", our_port)).unwrap();
+    let chronyd = Chronyd::start(
+        "passive",
+        &format!("peer 127.0.0.1 port {our_port} key 1 minpoll 3 maxpoll 3\n"),
+    );
+    let (keys, id) = keys();
+    let mut policy = PassivePolicy::new(SessionLimits::new(4, 2));
+    let start = Instant::now();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut buf = [0u8; 1024];
+    let (n, from): (usize, SocketAddr) = socket.recv_from(&mut buf).expect("chronyd sent nothing");
+    assert_eq!(from.port(), chronyd.port);
+    let grant = policy.admit(&buf[..n], &keys, Decision::Serve).unwrap();
+    assert_eq!(grant.key, id);
+    // Our own poll (the passive side polls no faster than the peer, and no faster than
+    // its own minpoll): 8 s, so that the test takes half a minute.
+    let mut config = SymmetricConfig::default();
+    config.minpoll = 3;
+    config.maxpoll = 3;
+    let mut assoc = Assoc::passive(grant, config, start.elapsed(), rng(), wall());
+    assert_eq!(assoc.role(), Role::Passive);
+    socket.connect(from).unwrap();
+    let seen = drive(&socket, &mut assoc, start, 4, Duration::from_secs(90));
+    report("passive", &seen);
+    // Stratum 1 (its local reference) until chronyd selects us (stratum 3) as its source,
+    // then 4.
+    assert_true_time(&seen, id, 4, &[1, 4]);
+    // chronyd, for its part, took our packets as valid measurements.
+    let log = chronyd.measurements();
+    assert!(chrony_accepted(&log) >= 2, "chronyd's measurements:\n{log}");
+    eprintln!("chronyd's measurements:\n{log}");
+    assert_eq!(policy.limits().active(), 1);
+}
+
+#[test]
+fn an_unauthenticated_chronyd_peer_mobilises_nothing() {
+    let our_port = free_port();
+    let socket = UdpSocket::bind(("127.0.0.1", our_port)).unwrap();
+    let chronyd = Chronyd::start(
+        "unauth",
+        &format!("peer 127.0.0.1 port {our_port} minpoll 3\n"),
+    );
+    let (keys, _) = keys();
+    let mut policy = PassivePolicy::new(SessionLimits::new(4, 2));
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut buf = [0u8; 1024];
+    let (n, from) = socket.recv_from(&mut buf).expect("chronyd sent nothing");
+    assert_eq!(from.port(), chronyd.port);
+    assert_eq!(buf[0] & 7, 1, "a symmetric active packet");
+    assert_eq!(
+        policy.admit(&buf[..n], &keys, Decision::Serve),
+        Err(MobilizeRefusal::Unauthenticated)
+    );
+    assert_eq!(policy.limits().active(), 0);
+}
