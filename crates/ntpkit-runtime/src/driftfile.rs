@@ -319,4 +319,31 @@ mod tests {
             assert!(reader.join().unwrap() > 0);
         });
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        #[test]
+        fn any_file_contents_read_as_a_sane_frequency_or_an_error(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        ) {
+            let dir = TempDir::new();
+            let path = dir.join("drift");
+            std::fs::write(&path, &bytes).unwrap();
+            match read_drift(&path) {
+                Ok(Some(f)) => proptest::prop_assert!(f.abs() <= 500e-6, "{f}"),
+                Ok(None) => proptest::prop_assert!(false, "the file exists"),
+                Err(e) => proptest::prop_assert_eq!(e.kind(), io::ErrorKind::InvalidData),
+            }
+        }
+
+        #[test]
+        fn any_frequency_written_reads_back(ppm in -500.0f64..=500.0) {
+            let dir = TempDir::new();
+            let path = dir.join("ntp.drift");
+            write_drift(&path, &ntpkit_clock::format_drift(ppm * 1e-6)).unwrap();
+            let back = read_drift(&path).unwrap().unwrap();
+            // format_drift keeps three decimals of PPM.
+            proptest::prop_assert!((back * 1e6 - ppm).abs() <= 0.0005 + 1e-9);
+        }
+    }
 }

@@ -518,4 +518,70 @@ mod tests {
         assert_eq!(tai_request(-1), None);
         assert_eq!(tai_request(100_001), None);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_leap() -> impl Strategy<Value = LeapIndicator> {
+            (0u8..4).prop_map(LeapIndicator::from_bits)
+        }
+
+        proptest! {
+            #[test]
+            fn any_offset_splits_into_a_valid_and_exact_pair(bits in any::<i64>()) {
+                let (s, ns) = split_offset(NtpDuration::from_bits(bits));
+                prop_assert!((0..1_000_000_000).contains(&ns));
+                // s + ns/10^9 within half a nanosecond of bits/2^32 (compared in 2^-32 ns).
+                let total = (i128::from(s) * 1_000_000_000 + i128::from(ns)) << 32;
+                prop_assert!((total - i128::from(bits) * 1_000_000_000).abs() <= 1 << 31);
+            }
+
+            #[test]
+            fn frequencies_within_the_limit_survive_the_kernel_units(ppm in -500.0f64..=500.0) {
+                let freq = freq_from_frequency(ppm * 1e-6).unwrap();
+                prop_assert!(freq.abs() <= 32_768_000);
+                let back = frequency_from_freq(freq) * 1e6;
+                prop_assert!((back - ppm).abs() <= 0.5 / 65_536.0 + 1e-12);
+            }
+
+            #[test]
+            fn any_frequency_stays_within_500_ppm(f in any::<f64>()) {
+                if let Some(freq) = freq_from_frequency(f) {
+                    prop_assert!(freq.abs() <= 32_768_000);
+                } else {
+                    prop_assert!(f.is_nan());
+                }
+            }
+
+            #[test]
+            fn leap_changes_only_the_leap_bits(status in any::<i32>(), leap in any_leap()) {
+                let leap_bits = 0x0010 | 0x0020;
+                let merged = status_with_leap(status, leap);
+                prop_assert_eq!(merged & !leap_bits, status & !leap_bits);
+                let expected = match leap {
+                    LeapIndicator::Unsynchronized => LeapIndicator::NoWarning,
+                    other => other,
+                };
+                prop_assert_eq!(leap_from_status(merged), expected);
+            }
+
+            #[test]
+            fn kernel_pll_updates_stay_within_the_kernel_limits(
+                offset in any::<f64>(),
+                poll in any::<i8>(),
+                status in any::<i32>(),
+            ) {
+                match kernel_pll_request(status, offset, poll, 0.1, 0.01) {
+                    Some(r) => {
+                        prop_assert!(r.offset.abs() <= 500_000_000);
+                        prop_assert!((0..=10).contains(&r.constant));
+                        prop_assert_eq!(r.status & 0x0001, 0x0001);
+                        prop_assert_eq!(r.status & 0x0030, status & 0x0030);
+                    }
+                    None => prop_assert!(offset.is_nan()),
+                }
+            }
+        }
+    }
 }
