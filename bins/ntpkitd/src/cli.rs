@@ -35,14 +35,13 @@ pub(crate) struct Cli {
     /// Log to FILE instead of standard error.
     #[arg(short = 'l', long = "logfile", value_name = "FILE")]
     pub(crate) log_file: Option<PathBuf>,
-    /// Set the clock once and exit (ntpd -q). Not available: ntpkitd never sets the clock yet.
+    /// Set the clock once and exit (ntpd -q). Not available yet (refused with exit code 2).
     #[arg(short = 'q', long = "quit")]
     pub(crate) quit: bool,
-    /// Allow a first clock step of any size (ntpd -g). Accepted; no effect until ntpkitd
-    /// disciplines the clock.
+    /// Allow one first clock step of any size, beyond `tinker panic` (ntpd -g).
     #[arg(short = 'g', long = "panicgate")]
     pub(crate) panic_gate: bool,
-    /// Slew, never step (ntpd -x). Accepted; no effect until ntpkitd disciplines the clock.
+    /// Slew rather than step offsets under 600 s (ntpd -x: the step threshold becomes 600 s).
     #[arg(short = 'x', long = "slew")]
     pub(crate) slew_only: bool,
     /// Listen on ADDR:PORT instead of the configured addresses (repeatable; IPv6 as

@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     }
     if cli.quit {
         eprintln!(
-            "ntpkitd: -q (set the clock once and exit) is not available: ntpkitd does not set the clock yet"
+            "ntpkitd: -q (set the clock once and exit) is not available yet: ntpkitd does not set the clock once and exit; run it as a daemon"
         );
         return ExitCode::from(2);
     }
@@ -84,18 +84,19 @@ fn run(cli: &Cli) -> Result<(), String> {
     for w in &loaded.warnings {
         tracing::warn!("{}", w.trim_start_matches("warning: "));
     }
-    if cli.panic_gate || cli.slew_only {
-        tracing::info!("-g/-x accepted; they take effect once ntpkitd disciplines the clock");
-    }
-    if cli.no_clock_adjust {
+    let adjust = if cli.no_clock_adjust {
         tracing::info!("clock adjustment off (--no-clock-adjust)");
+        false
     } else if !can_set_clock() {
         tracing::info!("clock adjustment off: no CAP_SYS_TIME (as with --no-clock-adjust)");
+        false
+    } else if loaded.upstream.is_empty() {
+        tracing::info!("clock adjustment off: no server, pool or peer to follow");
+        false
     } else {
-        tracing::info!(
-            "clock adjustment off: clock discipline is not implemented yet; the system clock is left alone"
-        );
-    }
+        tracing::info!("clock adjustment on: ntpkitd disciplines the system clock");
+        true
+    };
     let listen = if cli.listen.is_empty() {
         loaded.listen.clone()
     } else {
@@ -159,6 +160,16 @@ fn run(cli: &Cli) -> Result<(), String> {
         })
         .map_err(|e| e.to_string())?;
     let mut upstream_plan = loaded.upstream.clone();
+    let cli_options = |plan: &mut crate::plan::UpstreamPlan| {
+        // ntpd -x: slew, never step (step threshold 600 s); -g: one large first step allowed.
+        if cli.slew_only {
+            plan.options.tinker.step = 600.0;
+        }
+        if cli.panic_gate {
+            plan.options.tinker.allow_first_panic = true;
+        }
+    };
+    cli_options(&mut upstream_plan);
     let start_upstream = |plan: &crate::plan::UpstreamPlan| -> Result<Option<Upstream>, String> {
         if plan.is_empty() {
             return Ok(None);
@@ -169,6 +180,10 @@ fn run(cli: &Cli) -> Result<(), String> {
             setup_cell.reader(),
             state_cell.clone(),
             monitor_cell.clone(),
+            crate::upstream::ClockControl {
+                adjust,
+                drift_file: plan.drift_file.clone(),
+            },
         )
         .map(Some)
         .map_err(|e| format!("cannot start the upstream thread: {e}"))
@@ -208,13 +223,15 @@ fn run(cli: &Cli) -> Result<(), String> {
                         // Replace first, log after: the log line tells that workers now see it.
                         let fallback = new.setup.state;
                         setup_cell.replace(new.setup);
-                        if new.upstream != upstream_plan {
+                        let mut new_plan = new.upstream;
+                        cli_options(&mut new_plan);
+                        if new_plan != upstream_plan {
                             if let Some(u) = upstream.take() {
                                 u.stop();
                             }
                             state_cell.replace(fallback);
                             monitor_cell.replace(crate::monitor::Monitor::default());
-                            upstream_plan = new.upstream;
+                            upstream_plan = new_plan;
                             upstream = start_upstream(&upstream_plan)?;
                         } else if upstream.is_none() {
                             state_cell.replace(fallback);

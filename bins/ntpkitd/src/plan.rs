@@ -42,6 +42,8 @@ pub(crate) struct UpstreamPlan {
     pub(crate) maxclock: usize,
     /// Statistics files to write (peerstats, loopstats, rawstats).
     pub(crate) stats: ntpkit_stats::StatsConfig,
+    /// `driftfile`.
+    pub(crate) drift_file: Option<std::path::PathBuf>,
 }
 
 impl UpstreamPlan {
@@ -81,6 +83,10 @@ pub(crate) fn plan(
             .map_or(DEFAULT_MAXCLOCK, |m| m as usize)
             .max(1),
         stats: crate::stats::stats_config(config, problems),
+        drift_file: config
+            .drift_file
+            .as_ref()
+            .map(|d| std::path::PathBuf::from(d.path.as_str())),
         ..UpstreamPlan::default()
     };
     for a in &config.associations {

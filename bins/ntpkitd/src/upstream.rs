@@ -3,13 +3,15 @@
 //! the workers serve with (stratum + 1 and the system peer's address once synchronised;
 //! the configured fallback before that) and logs each change of system peer.
 //!
-//! The system clock is never adjusted here: clock adjustments from the discipline are
-//! counted and dropped (see docs/design.md, "ntpkitd and the system clock").
+//! The system clock is disciplined only when [`ClockControl::adjust`] says so (not with
+//! `--no-clock-adjust`, and never without CAP_SYS_TIME); otherwise the adjustments are
+//! counted and dropped, and ntpkitd serves the clock as it finds it.
 
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -20,8 +22,10 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use ntpkit_assoc::ServerState;
 use ntpkit_assoc::control::PeerInfo;
 use ntpkit_assoc::host::{Host, HostEvent};
-use ntpkit_clock::{ClockAdjust, SourceId};
-use ntpkit_runtime::{Reader, Shared, UnixTime, UpstreamSocket, os_random_u32};
+use ntpkit_clock::{ClockAdjust, DriftSchedule, SourceId};
+use ntpkit_runtime::{
+    Reader, Shared, SystemClock, UnixTime, UpstreamSocket, os_random_u32, read_drift, write_drift,
+};
 use ntpkit_wire::NtpTimestamp;
 
 use crate::monitor::Monitor;
@@ -43,6 +47,15 @@ const MAX_REPLY: usize = 1024;
 
 type Rng = fn() -> u32;
 
+/// What the upstream thread may do to the system clock.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ClockControl {
+    /// Apply the discipline's adjustments to the kernel clock.
+    pub(crate) adjust: bool,
+    /// `driftfile`: read at start, written hourly while adjusting.
+    pub(crate) drift_file: Option<PathBuf>,
+}
+
 /// A running upstream thread.
 pub(crate) struct Upstream {
     stop: Arc<AtomicBool>,
@@ -59,15 +72,44 @@ impl Upstream {
         setup: Reader<Setup>,
         state: Arc<Shared<ServerState>>,
         monitor: Arc<Shared<Monitor>>,
+        control: ClockControl,
     ) -> io::Result<Self> {
         let poll = Poll::new()?;
+        let restored = control
+            .drift_file
+            .as_deref()
+            .and_then(|path| match read_drift(path) {
+                Ok(frequency) => frequency,
+                Err(e) => {
+                    tracing::warn!("driftfile {}: {e}; starting without", path.display());
+                    None
+                }
+            });
+        if let Some(f) = restored {
+            tracing::info!("frequency {:.3} PPM restored from the drift file", f * 1e6);
+        }
+        let clock = if control.adjust {
+            let mut clock = SystemClock::new();
+            match clock.take_over() {
+                Ok(()) => Some(clock),
+                Err(e) => {
+                    tracing::error!("cannot take over the system clock ({e}); not adjusting it");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let stop = Arc::new(AtomicBool::new(false));
-        let host = Host::new(plan.options, precision, None, Duration::ZERO)
+        let host = Host::new(plan.options, precision, restored, Duration::ZERO)
             .map_err(|e| io::Error::other(e.to_string()))?;
         let stats = StatsRecorder::new(plan.stats.clone());
         let mut driver = Driver {
             poll,
+            clock,
+            drift_file: control.drift_file,
+            drift: DriftSchedule::new(),
             sent_at: HashMap::new(),
             stats,
             host,
@@ -106,6 +148,10 @@ impl Upstream {
 
 struct Driver {
     poll: Poll,
+    /// The kernel clock, when ntpkitd disciplines it.
+    clock: Option<SystemClock>,
+    drift_file: Option<PathBuf>,
+    drift: DriftSchedule,
     /// The clock reading each source's latest request left at (T1): the packet carries it
     /// with random low bits (CVE-2020-13817), rawstats gets the true value.
     sent_at: HashMap<SourceId, NtpTimestamp>,
@@ -306,13 +352,7 @@ impl Driver {
     fn drain_events(&mut self) {
         while let Some(event) = self.host.poll_event() {
             match event {
-                HostEvent::Adjust(ClockAdjust::Step { offset }) => {
-                    self.adjustments_dropped += 1;
-                    tracing::warn!(
-                        "the clock is off by {offset:+.6} s and would be stepped; it is not adjusted"
-                    );
-                }
-                HostEvent::Adjust(_) => self.adjustments_dropped += 1,
+                HostEvent::Adjust(adjust) => self.adjust(adjust),
                 HostEvent::SystemPeer(Some(id)) => {
                     let name = self.names.get(&id).cloned().unwrap_or_default();
                     let state = self.host.server_state(wall());
@@ -353,6 +393,7 @@ impl Driver {
                     ..
                 } => {
                     self.last_offset = offset;
+                    self.report_sync(jitter);
                     if let Some(stats) = &mut self.stats {
                         stats.clock(offset, frequency, jitter, wander, poll);
                     }
@@ -368,6 +409,45 @@ impl Driver {
         }
         if self.sockets.len() < self.plan.maxclock {
             self.refill_pools();
+        }
+    }
+
+    /// Applies one adjustment to the kernel clock, or counts it when not adjusting.
+    fn adjust(&mut self, adjust: ClockAdjust) {
+        let Some(clock) = &mut self.clock else {
+            self.adjustments_dropped += 1;
+            if let ClockAdjust::Step { offset } = adjust {
+                tracing::warn!(
+                    "the clock is off by {offset:+.6} s and would be stepped; it is not adjusted"
+                );
+            }
+            return;
+        };
+        if let ClockAdjust::Step { offset } = adjust {
+            tracing::warn!("stepping the clock by {offset:+.6} s");
+        }
+        if let Err(e) = adjust.apply(clock) {
+            tracing::error!("clock adjustment {adjust:?} failed: {e}; no longer adjusting");
+            self.clock = None;
+        }
+    }
+
+    /// After a clock update: tell the kernel the clock is synchronised (error bounds from
+    /// the root distance and jitter), and write the drift file once an hour.
+    fn report_sync(&mut self, jitter: f64) {
+        let Some(clock) = &mut self.clock else { return };
+        let now = wall();
+        let vars = self.host.system().system_variables(now);
+        if vars.is_synchronized() {
+            let _ = clock.set_synchronized(vars.root_distance(), jitter);
+        }
+        let frequency = self.host.system().discipline().frequency();
+        if let (Some(path), Some(text)) = (
+            &self.drift_file,
+            self.drift.poll(now, frequency, vars.is_synchronized()),
+        ) && let Err(e) = write_drift(path, &text)
+        {
+            tracing::warn!("driftfile {}: {e}", path.display());
         }
     }
 

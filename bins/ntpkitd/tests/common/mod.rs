@@ -126,7 +126,15 @@ pub fn ntpkitd() -> Command {
 impl Daemon {
     /// Starts `ntpkitd -n -c CONFIG ARGS` (optionally inside `netns`) and waits for one
     /// "listening on" line per `--listen` in `args`.
+    ///
+    /// `--no-clock-adjust` is added unless given: the tests run as root in CI, and a test
+    /// daemon with a server to follow must never discipline the real clock.
     pub fn start(config: &Path, args: &[&str], netns: Option<&Netns>) -> Self {
+        let mut args = args.to_vec();
+        if !args.contains(&"--no-clock-adjust") {
+            args.push("--no-clock-adjust");
+        }
+        let args = &args[..];
         let c = match netns {
             Some(ns) => ns.command(env!("CARGO_BIN_EXE_ntpkitd")),
             None => ntpkitd(),
