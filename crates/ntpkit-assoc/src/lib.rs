@@ -53,6 +53,7 @@
 pub mod client;
 pub mod control;
 pub mod host;
+pub mod manycast;
 mod responder;
 pub mod symmetric;
 

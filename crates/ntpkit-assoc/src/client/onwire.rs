@@ -12,25 +12,25 @@ use super::reply::{ClientSample, Rejection};
 
 /// The request we are waiting a reply for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Outstanding {
+pub(crate) struct Outstanding {
     /// The transmit timestamp as sent (random low bits): the reply's origin must equal it.
-    pub(super) wire_origin: NtpTimestamp,
+    pub(crate) wire_origin: NtpTimestamp,
     /// The clock reading when the request left (T1 for the offset computation).
-    pub(super) t1: NtpTimestamp,
+    pub(crate) t1: NtpTimestamp,
 }
 
 /// What the association knows when a reply arrives.
-pub(super) struct Expectations<'a> {
-    pub(super) outstanding: Option<Outstanding>,
-    pub(super) last_server_transmit: Option<NtpTimestamp>,
-    pub(super) key: Option<KeyId>,
-    pub(super) keys: &'a KeyStore,
-    pub(super) local_precision: i8,
-    pub(super) max_distance: f64,
+pub(crate) struct Expectations<'a> {
+    pub(crate) outstanding: Option<Outstanding>,
+    pub(crate) last_server_transmit: Option<NtpTimestamp>,
+    pub(crate) key: Option<KeyId>,
+    pub(crate) keys: &'a KeyStore,
+    pub(crate) local_precision: i8,
+    pub(crate) max_distance: f64,
 }
 
 /// A reply that passed every test.
-pub(super) enum Verdict {
+pub(crate) enum Verdict {
     /// Time to use.
     Sample(ClientSample, NtpTimestamp),
     /// A kiss code, origin (and MAC) verified.
@@ -39,7 +39,7 @@ pub(super) enum Verdict {
 
 /// Runs the tests in an order where nothing a spoofer can forge is looked at before the
 /// origin check and, for keyed associations, the MAC check.
-pub(super) fn check(
+pub(crate) fn check(
     e: &Expectations<'_>,
     bytes: &[u8],
     t4: NtpTimestamp,
