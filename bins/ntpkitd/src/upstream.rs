@@ -491,10 +491,17 @@ impl Driver {
                 p.reference_id = server.reference_id;
                 p.reference_time = server.reference_time;
             }
+            p.host_mode = status.host_mode;
             if let Some(last) = status.last {
                 p.precision = last.server_precision;
                 p.peer_poll = last.server_poll;
-                p.peer_mode = 4;
+                // What the other end sends: a server answers 4; symmetric peers the other
+                // symmetric mode.
+                p.peer_mode = match status.host_mode {
+                    1 => 2,
+                    2 => 1,
+                    _ => 4,
+                };
             }
             if let Some(t4) = status.received {
                 p.received = t4;

@@ -33,6 +33,7 @@
 //! assert_eq!(host.server_state(t1).stratum, Stratum::UNSYNCHRONIZED); // nothing heard yet
 //! ```
 
+mod association;
 mod event;
 mod queue;
 mod source;
@@ -46,12 +47,16 @@ use ntpkit_clock::{
 };
 use ntpkit_wire::NtpTimestamp;
 
-use crate::client::{ClientAssociation, ClientEvent, ClientRng, KissAction, Rejection};
+use crate::client::{ClientAssociation, ClientRng, KissAction, Rejection};
 use crate::responder::ServerState;
+use crate::symmetric::{
+    PASSIVE_UNREACH_POLLS, PassiveGrant, SymmetricAssociation, SymmetricConfig,
+};
 
 pub use event::{DemobilizeReason, HostEvent};
 pub use source::{SourceConfig, SourceStatus, Tally};
 
+use association::{Association, Outcome};
 use queue::EventQueue;
 use source::Source;
 
@@ -139,9 +144,47 @@ impl<R: ClientRng> Host<R> {
     /// Adds a source whose first poll is due at `now`; `rng` supplies its transmit
     /// timestamp noise and poll jitter.
     pub fn add_source(&mut self, config: SourceConfig, now: Duration, rng: R) -> SourceId {
+        let assoc = Association::Client(ClientAssociation::new(config.client.clone(), now, rng));
+        self.insert(config, assoc)
+    }
+
+    /// Adds a symmetric active association (a `peer` line) whose first poll is due at
+    /// `now`. `source` gives its reference id, `prefer` and `noselect`; its on-wire settings
+    /// are `peer`'s.
+    pub fn add_peer(
+        &mut self,
+        source: SourceConfig,
+        peer: SymmetricConfig,
+        now: Duration,
+        rng: R,
+    ) -> SourceId {
+        let assoc = Association::Symmetric(Box::new(SymmetricAssociation::new(peer, now, rng)));
+        self.insert(source, assoc)
+    }
+
+    /// Adds the symmetric passive association a [`crate::symmetric::PassivePolicy`]
+    /// granted for a packet received at `t4` (hand that packet to [`Self::handle_packet`]
+    /// next). It is ephemeral: it ends itself when the peer falls silent
+    /// ([`HostEvent::Demobilized`]; give the grant's place back to the policy then).
+    pub fn add_passive(
+        &mut self,
+        mut source: SourceConfig,
+        grant: PassiveGrant,
+        peer: SymmetricConfig,
+        now: Duration,
+        rng: R,
+        t4: NtpTimestamp,
+    ) -> SourceId {
+        source.ephemeral = true;
+        let assoc = Association::Symmetric(Box::new(SymmetricAssociation::passive(
+            grant, peer, now, rng, t4,
+        )));
+        self.insert(source, assoc)
+    }
+
+    fn insert(&mut self, config: SourceConfig, assoc: Association<R>) -> SourceId {
         let id = SourceId(self.next_id);
         self.next_id += 1;
-        let assoc = ClientAssociation::new(config.client.clone(), now, rng);
         let filter = ntpkit_clock::ClockFilter::new(config.client.local_precision);
         self.sources.push((
             id,
@@ -199,8 +242,14 @@ impl<R: ClientRng> Host<R> {
     /// Advances timers to `now` (monotonic); `wall` is the clock being disciplined, read now.
     /// Runs the once-a-second clock adjustment, which queues [`HostEvent::Adjust`].
     pub fn handle_timeout(&mut self, now: Duration, wall: NtpTimestamp) {
-        for (_, s) in &mut self.sources {
-            s.assoc.handle_timeout(now);
+        let mut ended = Vec::new();
+        for (id, s) in &mut self.sources {
+            if s.assoc.handle_timeout(now) {
+                ended.push(*id);
+            }
+        }
+        for id in ended {
+            self.demobilize(id, DemobilizeReason::Unreachable(PASSIVE_UNREACH_POLLS));
         }
         if now >= self.next_tick {
             let tick = self.system.tick(wall);
@@ -231,11 +280,13 @@ impl<R: ClientRng> Host<R> {
     ) -> Result<Option<Transmit>, TransmitError> {
         let mut demobilize = None;
         let mut sent = None;
+        // What symmetric packets say about us, as a server's reply would.
+        let system = self.server_state(t1);
         for (id, s) in &mut self.sources {
             let unanswered = s.assoc.awaiting_reply();
             let written = s
                 .assoc
-                .poll_transmit(now, t1, keys, buf)
+                .poll_transmit(now, t1, &system, keys, buf)
                 .map_err(|error| TransmitError { id: *id, error })?;
             let Some(len) = written else { continue };
             if unanswered {
@@ -278,8 +329,9 @@ impl<R: ClientRng> Host<R> {
         let Some((_, s)) = self.sources.iter_mut().find(|(i, _)| *i == id) else {
             return Err(Rejection::NotExpected);
         };
-        match s.assoc.handle_response(now, bytes, t4, keys)? {
-            ClientEvent::Sample(sample) => {
+        match s.assoc.handle(now, bytes, t4, keys)? {
+            Outcome::Nothing => {}
+            Outcome::Sample(sample) => {
                 s.server = Some(sample.server);
                 s.silent_polls = 0;
                 s.authentic = sample.authenticated.is_some();
@@ -299,7 +351,7 @@ impl<R: ClientRng> Host<R> {
                     self.count_false_round(id);
                 }
             }
-            ClientEvent::Kiss { code, action } => {
+            Outcome::Kiss { code, action } => {
                 if matches!(action, KissAction::Stopped) {
                     s.tally = Tally::None;
                 }

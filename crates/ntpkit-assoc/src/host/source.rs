@@ -5,7 +5,9 @@ use ntpkit_clock::constants::NSTAGE;
 use ntpkit_clock::{ClockFilter, PeerStatistics, Rejection as SelectRejection, ServerInfo};
 use ntpkit_wire::{NtpTimestamp, ReferenceId};
 
-use crate::client::{ClientAssociation, ClientConfig, ClientRng, ClientSample};
+use crate::client::{ClientConfig, ClientRng, ClientSample};
+
+use super::association::Association;
 
 /// How the host uses one source (ntp.conf `server`/`pool` options beyond the on-wire ones).
 #[derive(Clone, Debug, PartialEq)]
@@ -94,6 +96,10 @@ pub struct SourceStatus {
     pub received: Option<NtpTimestamp>,
     /// The clock filter register, newest first: (offset, delay, dispersion) seconds.
     pub filter: [(f64, f64, f64); NSTAGE],
+    /// Whether the association is keyed.
+    pub keyed: bool,
+    /// Our mode towards it: 3 client, 1 symmetric active, 2 symmetric passive.
+    pub host_mode: u8,
 }
 
 impl SourceStatus {
@@ -105,7 +111,7 @@ impl SourceStatus {
         if !config.ephemeral {
             word |= 0x8000;
         }
-        if config.client.key.is_some() {
+        if self.keyed {
             word |= 0x4000;
         }
         if self.authentic {
@@ -129,7 +135,7 @@ impl SourceStatus {
 #[derive(Clone, Debug)]
 pub(super) struct Source<R> {
     pub(super) config: SourceConfig,
-    pub(super) assoc: ClientAssociation<R>,
+    pub(super) assoc: Association<R>,
     pub(super) filter: ClockFilter,
     pub(super) server: Option<ServerInfo>,
     pub(super) tally: Tally,
@@ -156,6 +162,8 @@ impl<R: ClientRng> Source<R> {
             last: self.last.map(|(sample, _)| sample),
             received: self.last.map(|(_, t4)| t4),
             filter: self.filter.stages(),
+            keyed: self.assoc.key().is_some(),
+            host_mode: self.assoc.host_mode(),
         }
     }
 }
