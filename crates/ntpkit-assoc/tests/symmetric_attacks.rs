@@ -221,6 +221,46 @@ fn kisses_are_honoured_only_when_they_answer_our_packet_and_verify() {
 }
 
 #[test]
+fn an_authenticated_deny_ends_a_passive_association() {
+    use ntpkit_access::{Decision, SessionLimits};
+    use ntpkit_assoc::symmetric::PassivePolicy;
+    let keys = keys();
+    let t0 = wall(Duration::ZERO, 0);
+    let hello = packet(
+        NtpTimestamp::ZERO,
+        NtpTimestamp::ZERO,
+        t0,
+        Some(MD5_ID),
+        |_| {},
+    );
+    let mut policy = PassivePolicy::new(SessionLimits::new(2, 2));
+    let grant = policy.admit(&hello, &keys, Decision::Serve).unwrap();
+    let mut b = Assoc::passive(grant, config(None), Duration::ZERO, Lcg(3), t0);
+    b.handle_timeout(Duration::ZERO);
+    let mut buf = [0u8; 128];
+    let n = b
+        .poll_transmit(Duration::ZERO, t0, &synced(), &keys, &mut buf)
+        .unwrap()
+        .unwrap();
+    let ours = NtpHeader::parse(&buf[..n]).unwrap().transmit_timestamp;
+    let deny = packet(ours, ours, ours, Some(MD5_ID), |h| {
+        h.stratum = Stratum(0);
+        h.reference_id = ReferenceId(*b"DENY");
+    });
+    let at = Duration::from_millis(10);
+    let r = b.handle_packet(at, &deny, wall(at, 0), &keys);
+    assert_eq!(
+        r,
+        Ok(SymmetricEvent::Kiss {
+            code: KissCode::Deny,
+            action: KissAction::Stopped
+        })
+    );
+    assert!(b.is_demobilized());
+    assert_eq!(b.poll_timeout(), None);
+}
+
+#[test]
 fn a_crypto_nak_is_reported_only_for_our_packet_and_changes_nothing() {
     // CVE-2015-7871, CVE-2016-4953: a crypto-NAK authenticates nothing, tears nothing down.
     let f = Fixture::established(Some(MD5_ID));

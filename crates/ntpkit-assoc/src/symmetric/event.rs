@@ -15,6 +15,8 @@ pub enum SymmetricEvent {
     /// A valid packet from the peer that yields no time; our next packet answers it.
     NoSample(NoSampleReason),
     /// A Kiss-o'-Death answering one of our packets (origin, and MAC when keyed, checked).
+    /// An authenticated DENY/RSTR stops the association; a passive one is then over
+    /// ([`super::SymmetricAssociation::is_demobilized`]).
     Kiss {
         /// The kiss code.
         code: KissCode,

@@ -316,6 +316,11 @@ impl<R: ClientRng> SymmetricAssociation<R> {
                 let action = self
                     .kiss
                     .honour(&mut self.poll, now, code, peer_poll, keyed);
+                if self.kiss.stopped && self.role == Role::Passive {
+                    // An ephemeral association that will never poll again is over: the
+                    // caller frees its place as for a timeout.
+                    self.demobilized = true;
+                }
                 Ok(SymmetricEvent::Kiss { code, action })
             }
             Ok(Verdict::CryptoNak) => {
@@ -399,7 +404,10 @@ impl<R: ClientRng> SymmetricAssociation<R> {
         self.config.key
     }
 
-    /// Whether a passive association ended ([`SymmetricEvent::Demobilized`]).
+    /// Whether a passive association ended: after [`SymmetricEvent::Demobilized`], or
+    /// after an authenticated DENY/RSTR ([`SymmetricEvent::Kiss`] with
+    /// [`crate::client::KissAction::Stopped`]). The caller removes it and releases its
+    /// place in the [`PassivePolicy`].
     pub fn is_demobilized(&self) -> bool {
         self.demobilized
     }
