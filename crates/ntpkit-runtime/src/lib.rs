@@ -12,6 +12,8 @@
 //!   configuration, on SIGHUP) without stopping service;
 //! - [`UpstreamSocket`] is a client association's connected socket to its server, with kernel
 //!   receive timestamps;
+//! - [`MulticastSocket`] joins an IPv4/IPv6 group on an interface, or sends to one with a
+//!   TTL (hop limit) set per datagram, for broadcast and manycast;
 //! - [`SystemClock`] is the kernel's clock behind ntpkit-clock's `Clock` trait
 //!   (`clock_adjtime`: steps, frequency, leap bits, synchronisation status), and
 //!   [`read_drift`]/[`write_drift`] keep its frequency across restarts;
@@ -57,6 +59,7 @@ mod detach;
 mod driftfile;
 mod error;
 mod extra;
+mod multicast;
 mod pidfile;
 mod privilege;
 mod random;
@@ -79,6 +82,7 @@ pub use detach::detach;
 pub use driftfile::{read_drift, write_drift};
 pub use error::RuntimeError;
 pub use extra::{EXTRA_REPLY_LEN, ExtraReplies, MAX_EXTRA_REPLIES};
+pub use multicast::{MulticastDatagram, MulticastSocket, interface_index};
 pub use pidfile::PidFile;
 pub use privilege::{Identity, drop_privileges, lookup_identity};
 pub use random::os_random_u32;
