@@ -47,6 +47,32 @@ impl UpstreamSocket {
         })
     }
 
+    /// Opens a socket bound to `local` (shared with the server's own sockets there through
+    /// `SO_REUSEPORT`) and connects it to `peer`: the socket of a symmetric association,
+    /// whose packets must leave from, and come back to, the server's address and port as
+    /// ntpd's do. The kernel hands datagrams from `peer` to this connected socket and the
+    /// rest of the port's traffic to the server's sockets.
+    ///
+    /// # Errors
+    /// The address cannot be bound (no `SO_REUSEPORT` on the server's sockets, another user)
+    /// or `peer` cannot be reached.
+    pub fn connect_from(local: SocketAddr, peer: SocketAddr) -> io::Result<Self> {
+        let socket = Socket::new(Domain::for_address(peer), Type::DGRAM, Some(Protocol::UDP))?;
+        if local.is_ipv6() {
+            socket.set_only_v6(true)?;
+        }
+        socket.set_reuse_port(true)?;
+        let kernel_timestamps = enable_rx_timestamps(&socket);
+        socket.set_nonblocking(true)?;
+        socket.bind(&local.into())?;
+        socket.connect(&peer.into())?;
+        Ok(Self {
+            socket: socket.into(),
+            server: peer,
+            kernel_timestamps,
+        })
+    }
+
     /// The server this socket is connected to.
     pub fn server(&self) -> SocketAddr {
         self.server
@@ -166,6 +192,46 @@ mod tests {
             std::thread::yield_now();
         };
         assert_eq!(got, b"real");
+    }
+
+    #[test]
+    fn a_connected_socket_on_a_shared_port_takes_only_its_peers_datagrams() {
+        let shared = |addr: &str| {
+            let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
+            s.set_reuse_port(true).unwrap();
+            s.bind(&addr.parse::<SocketAddr>().unwrap().into()).unwrap();
+            UdpSocket::from(s)
+        };
+        let server = shared("127.0.0.1:0");
+        let port = server.local_addr().unwrap();
+        let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let stranger = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let assoc = UpstreamSocket::connect_from(port, peer.local_addr().unwrap()).unwrap();
+        assert_eq!(assoc.local_addr().unwrap(), port);
+        peer.send_to(b"peer", port).unwrap();
+        stranger.send_to(b"client", port).unwrap();
+        let mut buf = [0u8; 16];
+        let got = loop {
+            if let Some((n, _)) = assoc.recv(&mut buf).unwrap() {
+                break buf[..n].to_vec();
+            }
+            std::thread::yield_now();
+        };
+        assert_eq!(got, b"peer");
+        server
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let (n, from) = server.recv_from(&mut buf).unwrap();
+        assert_eq!(
+            (&buf[..n], from),
+            (&b"client"[..], stranger.local_addr().unwrap())
+        );
+        // Our packets leave from the shared port.
+        assoc.send(b"hi").unwrap();
+        peer.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let (_, from) = peer.recv_from(&mut buf).unwrap();
+        assert_eq!(from, port);
     }
 
     #[test]
