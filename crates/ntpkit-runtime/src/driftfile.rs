@@ -63,6 +63,20 @@ pub fn read_drift(path: &Path) -> io::Result<Option<f64>> {
 /// `fsync(2)` or `rename(2)` (for example `PermissionDenied` when the directory is not
 /// writable by the user the daemon runs as). On error the old drift file is untouched and
 /// the temporary file removed.
+///
+/// ```
+/// use ntpkit_runtime::{read_drift, write_drift};
+///
+/// let dir = std::env::temp_dir().join(format!("ntpkit-drift-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("ntp.drift");
+/// assert_eq!(read_drift(&path)?, None); // first start: no file yet
+/// write_drift(&path, &ntpkit_clock::format_drift(-12.5e-6))?; // "-12.500\n", as ntpd writes
+/// let restored = read_drift(&path)?.unwrap();
+/// assert!((restored - -12.5e-6).abs() < 1e-12);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn write_drift(path: &Path, text: &str) -> io::Result<()> {
     let temp = temp_path(path)?;
     // A temporary file left by a crash (or anything else at that name, a symbolic link
