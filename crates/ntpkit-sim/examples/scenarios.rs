@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use ntpkit_sim::{Report, Scenario, Simulation, library};
+use ntpkit_sim::{Report, Scenario, ServerKind, ServerSpec, Simulation, library};
 
 fn run(s: Scenario) -> Report {
     Simulation::new(s).expect("valid options").run()
@@ -37,6 +37,18 @@ fn main() {
             library::start_offset(seed, 0.129),
         ),
         ("LAN, leap second inserted 2016-12-31", library::leap(seed)),
+        (
+            "LAN pool (maxclock 4; dead, 2 falsetickers among 9 members)",
+            library::pool(seed),
+        ),
+        (
+            "LAN, one server rate-limits at 16 s (RATE kiss)",
+            library::rate_limited(seed, 16.0),
+        ),
+        (
+            "LAN, one server rate-limits at 100 s (RATE kiss)",
+            library::rate_limited(seed, 100.0),
+        ),
     ];
     let mut rows: Vec<(String, Report)> = Vec::new();
     for (name, s) in &scenarios {
@@ -51,6 +63,14 @@ fn main() {
     md.push_str(
         "Regenerate with `cargo run -p ntpkit-sim --example scenarios --release` (seed 1).\n",
     );
+    md.push_str(
+        "The client is ntpkit-assoc's `Host`: real client associations (on-wire packets, packet\n",
+    );
+    md.push_str(
+        "tests, poll process, iburst, reach, kisses, pool demobilisation) exchanging real NTP\n",
+    );
+    md.push_str("packets with simulated stratum-1 servers, its clock adjustments applied to the\n");
+    md.push_str("simulated clock.\n");
     md.push_str(
         "Client oscillator: 50 ms off, 20 PPM fast, random-walk wander 1e-10/sqrt(s); RFC 5905\n",
     );
@@ -84,6 +104,48 @@ fn main() {
             r.steps.len()
         );
     }
+    md.push_str(
+        "\nThe leap row's maximum is the clock being one second ahead for the fraction of a\n",
+    );
+    md.push_str(
+        "second between midnight and the host's next once-a-second tick, which steps it back\n",
+    );
+    md.push_str("(step-mode leap, as ntpd without the kernel discipline); its \"within 1 ms\" is that instant.\n\n");
+    md.push_str("| scenario (RFC) | source | requests | replies | kisses | system peer | survivor | falseticker | demobilised |\n");
+    md.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+    for ((name, r), (_, scenario)) in rows.iter().step_by(2).zip(&scenarios) {
+        if !(name.contains("pool") || name.contains("rate-limits") || name.contains("falsetickers"))
+        {
+            continue;
+        }
+        let sources = r
+            .servers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("server {i} ({})", kind(&scenario.servers[i])), *t))
+            .chain(r.pool.iter().map(|p| {
+                let spec = scenario.pool.as_ref().map(|pool| &pool.members[p.member]);
+                (
+                    format!(
+                        "pool member {} ({})",
+                        p.member,
+                        spec.map_or("?".into(), kind)
+                    ),
+                    p.tally,
+                )
+            }));
+        for (source, t) in sources {
+            let gone = t.demobilized.map_or(String::new(), |d| format!("{d:?}"));
+            let _ = writeln!(
+                md,
+                "| {name} | {source} | {} | {} | {} | {} | {} | {} | {gone} |",
+                t.requests, t.replies, t.kisses, t.system_peer, t.survivor, t.falseticker
+            );
+        }
+    }
+    md.push_str(
+        "\nSelection counts are taken after every accepted reply that gave a filter output.\n",
+    );
     md.push_str("\n![offset vs time, main scenario](clock-offset.svg)\n");
     std::fs::create_dir_all("docs").expect("docs dir");
     std::fs::write("docs/clock-scenarios.md", &md).expect("write table");
@@ -93,6 +155,20 @@ fn main() {
     )
     .expect("write plot");
     print!("{md}");
+}
+
+/// A few words on what a server is.
+fn kind(spec: &ServerSpec) -> String {
+    let mut what = match spec.kind {
+        ServerKind::Good => "good".to_string(),
+        ServerKind::False(o) => format!("false, {o:+} s"),
+        ServerKind::Dead => "dead".to_string(),
+        _ => "other".to_string(),
+    };
+    if let Some(limit) = spec.rate_limit {
+        let _ = write!(what, ", rate limit {limit} s");
+    }
+    what
 }
 
 /// Offset (ms, clipped linear scale) against time (h): RFC in blue, compensated in orange.

@@ -36,6 +36,9 @@ pub struct SimClock {
     true_time: f64,
     /// Clock reading at `true_time`, seconds since the epoch.
     reading: f64,
+    /// The same clock without its steps, from zero at true time zero: what a host reads
+    /// from CLOCK_MONOTONIC, which follows the discipline's frequency but never jumps.
+    monotonic: f64,
     /// Intrinsic frequency error now (drifts by the wander).
     oscillator: f64,
     wander: f64,
@@ -51,6 +54,7 @@ impl SimClock {
             epoch,
             true_time: 0.0,
             reading: model.initial_offset,
+            monotonic: 0.0,
             oscillator: model.frequency_error,
             wander: model.wander,
             correction: 0.0,
@@ -65,7 +69,9 @@ impl SimClock {
         if dt <= 0.0 {
             return;
         }
-        self.reading += dt * (1.0 + self.oscillator + self.correction);
+        let elapsed = dt * (1.0 + self.oscillator + self.correction);
+        self.reading += elapsed;
+        self.monotonic += elapsed;
         if self.wander > 0.0 {
             self.oscillator += self.wander * dt.sqrt() * rng.normal();
         }
@@ -75,6 +81,17 @@ impl SimClock {
     /// Clock reading in seconds since the epoch.
     pub fn reading(&self) -> f64 {
         self.reading
+    }
+
+    /// Monotonic reading (seconds since true time zero on this clock, steps excluded).
+    pub fn monotonic(&self) -> f64 {
+        self.monotonic
+    }
+
+    /// True seconds from now until the monotonic reading reaches `monotonic`, at the
+    /// current rate (zero if it already has).
+    pub fn true_seconds_until(&self, monotonic: f64) -> f64 {
+        ((monotonic - self.monotonic) / (1.0 + self.rate_error())).max(0.0)
     }
 
     /// Seconds since the epoch as a timestamp.

@@ -1,12 +1,14 @@
-//! A deterministic, seeded, in-process NTP simulator for `ntpkit-clock` (and, later, the
-//! association state machines of `ntpkit-assoc`).
+//! A deterministic, seeded, in-process NTP simulator for the client side of ntpkit: the
+//! real `ntpkit-assoc` host (client associations, clock filters, selection, discipline)
+//! exchanging real NTP packets with simulated servers.
 //!
 //! True time is virtual and jumps to the next event. A [`SimClock`] models the client's
 //! oscillator (initial offset, frequency error, random-walk wander) and implements
 //! [`ntpkit_clock::Clock`]; [`PathModel`]s add delay, jitter, asymmetry, loss, reordering
-//! and outages; [`ServerSpec`]s are good, false, dead, or announce leap seconds. The client
-//! computes each sample from the four on-wire timestamps and drives the clock filter and
-//! system process through their public API only.
+//! and outages; [`ServerSpec`]s are good, false, dead, rate limiting, or announce leap
+//! seconds, and answer the bytes the host's associations send with mode 4 packets; a
+//! [`PoolSpec`] replaces the pool members the host demobilises. Everything goes through
+//! the public APIs of `ntpkit-assoc`, `ntpkit-clock` and `ntpkit-wire` only.
 //!
 //! ```
 //! use ntpkit_sim::{PathModel, Scenario, ServerSpec, Simulation};
@@ -20,14 +22,16 @@
 #![forbid(unsafe_code)]
 
 mod clock;
+mod event;
 pub mod library;
 mod network;
 mod rng;
 mod scenario;
+mod server;
 mod sim;
 
 pub use clock::{ClockModel, SimClock};
 pub use network::{Jitter, PathModel, ServerKind, ServerSpec};
 pub use rng::SimRng;
-pub use scenario::{Report, Scenario, ServerTally};
+pub use scenario::{PoolSpec, PoolTally, Report, Scenario, ServerTally};
 pub use sim::Simulation;

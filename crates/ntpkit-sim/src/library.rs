@@ -3,7 +3,7 @@
 
 use crate::clock::ClockModel;
 use crate::network::{PathModel, ServerSpec};
-use crate::scenario::Scenario;
+use crate::scenario::{PoolSpec, Scenario};
 
 /// Oscillator of the client in every standard scenario: 50 ms off at start, 20 PPM fast
 /// (a typical uncompensated crystal), random-walk wander 1e-10 s/s per sqrt(s) (about
@@ -72,5 +72,42 @@ pub fn leap(seed: u64) -> Scenario {
     s.leap_insert_at = Some(30.0 * 3600.0);
     s.duration = 36.0 * 3600.0;
     s.settle = 6.0 * 3600.0;
+    s
+}
+
+/// A `pool` line and nothing else (`tos maxclock 4`): the name resolves, in order, to two
+/// good LAN servers, one dead address, a falseticker (+1.5 s), a good one, another
+/// falseticker (-2 s) and good ones after that. The host must shed the dead and lying
+/// members and take the next ones, never selecting a liar.
+pub fn pool(seed: u64) -> Scenario {
+    let good = || ServerSpec::good(PathModel::lan());
+    let members = vec![
+        good(),
+        good(),
+        ServerSpec::dead(PathModel::lan()),
+        ServerSpec::falseticker(PathModel::lan(), 1.5),
+        good(),
+        ServerSpec::falseticker(PathModel::lan(), -2.0),
+        good(),
+        good(),
+        good(),
+    ];
+    let mut s = Scenario::new(seed, Vec::new());
+    s.pool = Some(PoolSpec {
+        members,
+        maxclock: 4,
+    });
+    s.clock = typical_oscillator();
+    s.settle = 6.0 * 3600.0;
+    s
+}
+
+/// The main scenario with the first server rate limiting as chrony's `ratelimit interval 4
+/// ... kod` does (requests closer than 16 s get a RATE kiss): the iburst runs into it.
+pub fn rate_limited(seed: u64, min_interval: f64) -> Scenario {
+    let mut s = lan(seed);
+    if let Some(first) = s.servers.first_mut() {
+        first.rate_limit = Some(min_interval);
+    }
     s
 }

@@ -99,6 +99,10 @@ pub struct ServerSpec {
     pub announces_bogus_leap: bool,
     /// Server timestamp noise (s, normal sigma): its own clock's imperfection.
     pub noise: f64,
+    /// Rate limiting as chrony's `ratelimit ... kod` or ntpd's `restrict limited kod`: a
+    /// request arriving less than this many seconds after the previous one is answered
+    /// with a RATE kiss instead of the time.
+    pub rate_limit: Option<f64>,
 }
 
 impl ServerSpec {
@@ -110,6 +114,7 @@ impl ServerSpec {
             announces_leap: true,
             announces_bogus_leap: false,
             noise: 1e-6,
+            rate_limit: None,
         }
     }
 

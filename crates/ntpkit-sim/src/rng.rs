@@ -58,3 +58,11 @@ impl SimRng {
         p > 0.0 && self.uniform() < p
     }
 }
+
+/// Each simulated association draws its transmit-timestamp noise and poll jitter from its
+/// own generator, seeded from the scenario's, so adding a source changes no other's.
+impl ntpkit_assoc::client::ClientRng for SimRng {
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+}

@@ -1,6 +1,8 @@
-//! A scenario: one simulated client (running the `ntpkit-clock` system process through its
-//! public API) against a set of simulated servers, and the figures it produced.
+//! A scenario: one simulated client (a real `ntpkit-assoc` host: client associations,
+//! clock filters, selection and discipline) against a set of simulated servers and pool
+//! members, and the figures it produced.
 
+use ntpkit_assoc::host::DemobilizeReason;
 use ntpkit_clock::leap::LeapTable;
 use ntpkit_clock::{ClockOptions, DisciplineOutcome};
 
@@ -18,8 +20,10 @@ pub struct Scenario {
     pub start_ntp: u64,
     /// The client's oscillator.
     pub clock: ClockModel,
-    /// The servers the client is configured with.
+    /// The servers the client is configured with (`server` lines).
     pub servers: Vec<ServerSpec>,
+    /// A `pool` line, if any.
+    pub pool: Option<PoolSpec>,
     /// Clock options of the client.
     pub options: ClockOptions,
     /// Frequency restored from a drift file (s/s), if any.
@@ -46,6 +50,7 @@ impl Scenario {
             start_ntp: 3_944_678_400, // 2025-01-01 00:00:00 UTC
             clock: ClockModel::default(),
             servers,
+            pool: None,
             options: ClockOptions::default(),
             restored_frequency: None,
             leap_insert_at: None,
@@ -57,17 +62,47 @@ impl Scenario {
     }
 }
 
-/// What happened to one server's association.
+/// A `pool` line: the addresses its name resolves to over the run, in the order DNS hands
+/// them out, and how many the client keeps at once (`tos maxclock`).
+#[derive(Debug, Clone)]
+pub struct PoolSpec {
+    /// Every member the pool can offer, in order; each is used at most once.
+    pub members: Vec<ServerSpec>,
+    /// Members mobilised at once: the first this many at start, then one more for each
+    /// one the host demobilises, while members last.
+    pub maxclock: usize,
+}
+
+/// What happened to one server's association. Selection figures are counted after every
+/// accepted reply that gave the clock filter an output (the tally of the latest selection
+/// at that moment, as `ntpq -p` would show it then).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ServerTally {
-    /// Selection rounds in which this server was the system peer.
+    /// Observations in which this server was the system peer.
     pub system_peer: u64,
-    /// Rounds in which it survived clustering.
+    /// Observations in which it survived clustering (system peer included).
     pub survivor: u64,
-    /// Rounds in which it was rejected as a falseticker.
+    /// Observations in which it was rejected as a falseticker.
     pub falseticker: u64,
-    /// Replies received.
+    /// Requests the association sent.
+    pub requests: u64,
+    /// Replies the association accepted.
     pub replies: u64,
+    /// Kisses the association accepted.
+    pub kisses: u64,
+    /// The association's poll exponent at the end (last seen, if it was demobilised).
+    pub final_poll: i8,
+    /// Why the host demobilised it, if it did.
+    pub demobilized: Option<DemobilizeReason>,
+}
+
+/// One pool member the host used: its index in [`PoolSpec::members`] and its tally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolTally {
+    /// Index into the pool's member list.
+    pub member: usize,
+    /// What happened to it.
+    pub tally: ServerTally,
 }
 
 /// Figures of one run.
@@ -88,12 +123,18 @@ pub struct Report {
     pub time_to_1ms: Option<f64>,
     /// Every step: (true time, seconds).
     pub steps: Vec<(f64, f64)>,
-    /// Whether the discipline refused an offset beyond the panic threshold.
+    /// Whether the discipline refused an offset beyond the panic threshold (the host then
+    /// stops, as ntpd exits, and the clock runs free).
     pub panicked: bool,
     /// Offsets the discipline refused (panic), in order.
     pub panic_offsets: Vec<f64>,
     /// Per-server tallies, in scenario order.
     pub servers: Vec<ServerTally>,
+    /// Pool members the host mobilised, in order.
+    pub pool: Vec<PoolTally>,
+    /// Every system peer change the host announced: (true time, source index in
+    /// mobilisation order: servers first, then pool members; `None` when lost).
+    pub system_peer_changes: Vec<(f64, Option<usize>)>,
     /// Discipline outcomes counted: (ignored, slewed, stepped).
     pub outcomes: (u64, u64, u64),
     /// Whether the client's system variables said "synchronised" at the end.

@@ -1,75 +1,57 @@
-//! The event loop: virtual true time jumps from one event to the next (client ticks, polls,
-//! packet arrivals), quinn-proto style. Nothing sleeps; a simulated day takes milliseconds.
+//! The event loop: virtual true time jumps from one event to the next (the host's timers,
+//! packet arrivals, once-a-second measurements), quinn-proto style. Nothing sleeps; a
+//! simulated day takes milliseconds.
+//!
+//! The client is a real [`ntpkit_assoc::host::Host`]: its client associations write the
+//! request bytes, simulated servers answer them with real mode 4 packets after the path's
+//! delays, and the host's [`HostEvent::Adjust`] values steer the [`SimClock`]. The host's
+//! monotonic time is the simulated clock without its steps (Linux's CLOCK_MONOTONIC
+//! follows the disciplined frequency), so its once-a-second adjustment lasts one second of
+//! the clock it adjusts (RFC 5905 A.5.6.1).
 
-use std::cmp::Ordering;
+use core::time::Duration;
 use std::collections::BinaryHeap;
 
-use ntpkit_clock::leap::LeapMode;
-use ntpkit_clock::{
-    Candidate, ClockAdjust, ClockFilter, FilterSample, FilterVerdict, Rejection, ServerInfo,
-    SourceId, SystemProcess,
-};
-use ntpkit_wire::{LeapIndicator, NtpDuration, NtpTimestamp, ReferenceId, UNIX_EPOCH_OFFSET};
+use ntpkit_assoc::client::ClientConfig;
+use ntpkit_assoc::host::{Host, HostEvent, SourceConfig, Tally};
+use ntpkit_auth::KeyStore;
+use ntpkit_clock::leap::{LeapControl, LeapMode};
+use ntpkit_clock::{DisciplineOutcome, SourceId};
+use ntpkit_wire::{KissCode, LeapIndicator, NtpDuration, NtpTimestamp, ReferenceId};
 
 use crate::clock::SimClock;
-use crate::network::ServerKind;
+use crate::event::{Event, EventKind};
+use crate::network::{ServerKind, ServerSpec};
 use crate::rng::SimRng;
-use crate::scenario::{Report, Scenario, ServerTally};
+use crate::scenario::{PoolTally, Report, Scenario, ServerTally};
+use crate::server::{self, PACKET_LEN};
 
 /// Precision of every simulated clock (log2 s): about 1 us.
 const PRECISION: i8 = -20;
 /// Server hold time between receive and transmit, seconds.
 const HOLD: f64 = 20e-6;
-/// Packets in an iburst, and their spacing (RFC 5905 BCOUNT, BTIME).
-const BURST: u8 = 8;
-const BURST_SPACING: f64 = 2.0;
+/// Smallest step of the host's timer, so a timer already due still moves time on.
+const TIMER_GRAIN: Duration = Duration::from_micros(1);
 
-#[derive(Debug, Clone, Copy)]
-enum EventKind {
-    Tick,
-    Poll(usize),
-    Reply {
-        server: usize,
-        request: u64,
-        t2: NtpTimestamp,
-        t3: NtpTimestamp,
-        leap: LeapIndicator,
-    },
+/// Where a source came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// `Scenario::servers[i]`.
+    Server(usize),
+    /// `PoolSpec::members[i]`.
+    Pool(usize),
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Event {
-    at: f64,
-    seq: u64,
-    kind: EventKind,
-}
-
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Event {}
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Event {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest event first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.at.total_cmp(&self.at).then(other.seq.cmp(&self.seq))
-    }
-}
-
-/// The client's view of one server (what ntpkit-assoc will own).
+/// One source the host was given, with the server behind it.
 #[derive(Debug, Clone)]
-struct Association {
-    filter: ClockFilter,
-    reach: u8,
-    burst: u8,
-    pending: Option<(u64, NtpTimestamp)>,
-    server: Option<ServerInfo>,
+struct Slot {
+    id: SourceId,
+    origin: Origin,
+    spec: ServerSpec,
+    /// True time the server last saw a request (rate limiting).
+    last_request: Option<f64>,
+    live: bool,
+    tally: ServerTally,
 }
 
 /// A running simulation of one scenario.
@@ -78,12 +60,19 @@ pub struct Simulation {
     scenario: Scenario,
     rng: SimRng,
     clock: SimClock,
-    system: SystemProcess,
-    associations: Vec<Association>,
+    host: Host<SimRng>,
+    keys: KeyStore,
+    slots: Vec<Slot>,
+    next_pool_member: usize,
     queue: BinaryHeap<Event>,
     seq: u64,
-    next_request: u64,
     now: f64,
+    /// Latest monotonic time handed to the host.
+    host_now: Duration,
+    /// Only the latest scheduled wake-up counts; earlier ones are stale.
+    wake_generation: u64,
+    /// The host refused a panic-sized offset and stopped (ntpd exits).
+    exited: bool,
     report: Report,
     sum_sq: f64,
     samples: u64,
@@ -94,52 +83,57 @@ pub struct Simulation {
 
 impl Simulation {
     /// Sets a scenario up at true time zero.
+    ///
+    /// # Errors
+    /// The scenario's clock options are out of range.
     pub fn new(scenario: Scenario) -> Result<Self, ntpkit_clock::ClockError> {
-        let epoch = NtpTimestamp::from_unix(scenario.start_ntp as i64 - UNIX_EPOCH_OFFSET, 0);
+        let epoch = NtpTimestamp::from_unix(
+            scenario.start_ntp as i64 - ntpkit_wire::UNIX_EPOCH_OFFSET,
+            0,
+        );
         let clock = SimClock::new(epoch, scenario.clock);
-        let mut system =
-            SystemProcess::new(scenario.options, PRECISION, scenario.restored_frequency)?;
-        *system.leap_mut() = ntpkit_clock::leap::LeapControl::new(LeapMode::Step);
+        let mut host = Host::new(
+            scenario.options,
+            PRECISION,
+            scenario.restored_frequency,
+            Duration::ZERO,
+        )?;
+        let system = host.system_mut();
+        *system.leap_mut() = LeapControl::new(LeapMode::Step);
         if let Some(table) = scenario.leap_file.clone() {
             system.leap_mut().set_table(table);
         }
         system.set_local_refid(ReferenceId([192, 0, 2, 1]));
-        let associations = scenario
-            .servers
-            .iter()
-            .map(|_| Association {
-                filter: ClockFilter::new(PRECISION),
-                reach: 0,
-                burst: if scenario.iburst { BURST } else { 0 },
-                pending: None,
-                server: None,
-            })
-            .collect();
         let mut sim = Self {
             rng: SimRng::new(scenario.seed),
-            report: Report {
-                servers: vec![ServerTally::default(); scenario.servers.len()],
-                ..Report::default()
-            },
             scenario,
             clock,
-            system,
-            associations,
+            host,
+            keys: KeyStore::new(),
+            slots: Vec::new(),
+            next_pool_member: 0,
             queue: BinaryHeap::new(),
             seq: 0,
-            next_request: 1,
             now: 0.0,
+            host_now: Duration::ZERO,
+            wake_generation: 0,
+            exited: false,
+            report: Report::default(),
             sum_sq: 0.0,
             samples: 0,
             last_bad: None,
             next_trace: 0.0,
             debug: false,
         };
-        sim.schedule(0.5, EventKind::Tick);
-        for i in 0..sim.associations.len() {
-            let start = 1.0 + sim.rng.uniform();
-            sim.schedule(start, EventKind::Poll(i));
+        for i in 0..sim.scenario.servers.len() {
+            let spec = sim.scenario.servers[i].clone();
+            sim.mobilize(Origin::Server(i), spec, false);
         }
+        let initial = sim.scenario.pool.as_ref().map_or(0, |p| p.maxclock);
+        for _ in 0..initial {
+            sim.mobilize_pool_member();
+        }
+        sim.schedule(0.0, EventKind::Measure);
         Ok(sim)
     }
 
@@ -150,6 +144,7 @@ impl Simulation {
 
     /// Runs to the end of the scenario and returns its figures.
     pub fn run(mut self) -> Report {
+        self.drive(None);
         while let Some(event) = self.queue.pop() {
             if event.at > self.scenario.duration {
                 break;
@@ -158,15 +153,22 @@ impl Simulation {
             self.clock.advance(event.at, &mut self.rng);
             self.report.events += 1;
             match event.kind {
-                EventKind::Tick => self.tick(),
-                EventKind::Poll(i) => self.poll(i),
-                EventKind::Reply {
-                    server,
-                    request,
-                    t2,
-                    t3,
-                    leap,
-                } => self.reply(server, request, t2, t3, leap),
+                EventKind::Wake {
+                    generation,
+                    deadline,
+                } => {
+                    if generation == self.wake_generation {
+                        self.drive(Some(deadline));
+                    }
+                }
+                EventKind::Measure => {
+                    self.measure();
+                    self.schedule(self.now + 1.0, EventKind::Measure);
+                }
+                EventKind::Reply { slot, bytes } => {
+                    self.deliver(slot, &bytes);
+                    self.drive(None);
+                }
             }
         }
         self.finish()
@@ -193,25 +195,250 @@ impl Simulation {
         self.clock.reading() - self.utc(self.now)
     }
 
-    fn tick(&mut self) {
-        if !self.report.panicked {
-            let tick = self
-                .system
-                .tick(self.clock.to_timestamp(self.clock.reading()));
-            let _ = tick.frequency.apply(&mut self.clock);
-            if let Some(leap) = tick.leap {
-                let _ = leap.apply(&mut self.clock);
+    fn wall(&self) -> NtpTimestamp {
+        self.clock.to_timestamp(self.clock.reading())
+    }
+
+    /// The host's monotonic time now: the clock's step-free reading, never going back,
+    /// and at least the timer deadline being served (float rounding must not leave a due
+    /// timer undue).
+    fn monotonic(&mut self, deadline: Option<Duration>) -> Duration {
+        let reading = Duration::from_secs_f64(self.clock.monotonic().max(0.0));
+        self.host_now = self.host_now.max(reading).max(deadline.unwrap_or_default());
+        self.host_now
+    }
+
+    /// Gives the host a source for this server.
+    fn mobilize(&mut self, origin: Origin, spec: ServerSpec, ephemeral: bool) {
+        let index = self.slots.len();
+        let mut client = ClientConfig::default();
+        client.iburst = self.scenario.iburst;
+        client.local_precision = PRECISION;
+        // The address we would advertise as reference id: 10.0.x.y for source x*256+y.
+        let refid = ReferenceId([10, 0, (index >> 8) as u8, index as u8]);
+        let mut config = SourceConfig::new(client, refid);
+        config.ephemeral = ephemeral;
+        let rng = SimRng::new(self.rng.next_u64());
+        let now = self.host_now;
+        let id = self.host.add_source(config, now, rng);
+        self.slots.push(Slot {
+            id,
+            origin,
+            spec,
+            last_request: None,
+            live: true,
+            tally: ServerTally::default(),
+        });
+    }
+
+    /// Mobilises the pool's next member, if the pool has one left.
+    fn mobilize_pool_member(&mut self) {
+        let Some(pool) = &self.scenario.pool else {
+            return;
+        };
+        let Some(spec) = pool.members.get(self.next_pool_member).cloned() else {
+            return;
+        };
+        let member = self.next_pool_member;
+        self.next_pool_member += 1;
+        self.mobilize(Origin::Pool(member), spec, true);
+    }
+
+    fn slot_of(&self, id: SourceId) -> Option<usize> {
+        self.slots.iter().position(|s| s.id == id)
+    }
+
+    /// Runs the host's timers, sends what it wants sent, and sets the next wake-up.
+    fn drive(&mut self, deadline: Option<Duration>) {
+        if self.exited {
+            return;
+        }
+        let now = self.monotonic(deadline);
+        self.host.handle_timeout(now, self.wall());
+        self.drain();
+        let mut buf = [0u8; PACKET_LEN];
+        while !self.exited {
+            // Read the clock for each packet: an adjustment may have moved it.
+            let t1 = self.wall();
+            match self.host.poll_transmit(now, t1, &self.keys, &mut buf) {
+                Ok(Some(sent)) => {
+                    let len = sent.len.min(PACKET_LEN);
+                    if let Some(request) = buf.get(..len) {
+                        let request: Vec<u8> = request.to_vec();
+                        self.send(sent.id, &request);
+                    }
+                    self.drain();
+                }
+                // No keys are configured, so no source can fail to sign.
+                Ok(None) | Err(_) => break,
             }
         }
-        self.measure();
-        // Next tick one local second from now. The discipline slews one second's share of
-        // the residual phase per tick (RFC 5905 A.5.6.1), so each tick must last one second
-        // of the clock being adjusted. (Aiming at the next whole second of the reading made
-        // rounding give ticks 1 ms apart now and then: each took a full second's share out
-        // of the residual while the clock ran at that rate for a millisecond, so the loop
-        // believed in phase corrections that never happened.)
-        let until = 1.0 / (1.0 + self.clock.rate_error());
-        self.schedule(self.now + until, EventKind::Tick);
+        self.schedule_wake();
+    }
+
+    fn schedule_wake(&mut self) {
+        if self.exited {
+            return;
+        }
+        let deadline = self.host.poll_timeout().max(self.host_now + TIMER_GRAIN);
+        let at = self.now + self.clock.true_seconds_until(deadline.as_secs_f64());
+        self.wake_generation += 1;
+        let generation = self.wake_generation;
+        self.schedule(
+            at,
+            EventKind::Wake {
+                generation,
+                deadline,
+            },
+        );
+    }
+
+    /// A request leaves the client: the server (if alive, and if the path lets the packet
+    /// through) answers it after the path's delays.
+    fn send(&mut self, id: SourceId, request: &[u8]) {
+        let Some(index) = self.slot_of(id) else {
+            return;
+        };
+        self.slots[index].tally.requests += 1;
+        let spec = self.slots[index].spec.clone();
+        let false_offset = match spec.kind {
+            ServerKind::Dead => return,
+            ServerKind::False(o) => o,
+            _ => 0.0,
+        };
+        let Some(forward) = spec.path.transit(self.now, false, &mut self.rng) else {
+            return;
+        };
+        let arrival = self.now + forward;
+        let previous = self.slots[index].last_request.replace(arrival);
+        let limited = spec
+            .rate_limit
+            .zip(previous)
+            .is_some_and(|(limit, last)| arrival - last < limit);
+        let bytes = if limited {
+            server::kiss(request, KissCode::Rate)
+        } else {
+            let server_time = self.utc(arrival) + false_offset + spec.noise * self.rng.normal();
+            let rx = self.clock.to_timestamp(server_time);
+            let tx = rx + NtpDuration::from_seconds_f64(HOLD);
+            let leap_day = self
+                .scenario
+                .leap_insert_at
+                .is_some_and(|at| arrival < at && arrival >= at - 86_400.0);
+            let leap = if spec.announces_bogus_leap || (spec.announces_leap && leap_day) {
+                LeapIndicator::InsertSecond
+            } else {
+                LeapIndicator::NoWarning
+            };
+            server::reply(request, rx, tx, leap)
+        };
+        let Some(bytes) = bytes else { return };
+        let Some(backward) = spec.path.transit(arrival + HOLD, true, &mut self.rng) else {
+            return;
+        };
+        self.schedule(
+            arrival + HOLD + backward,
+            EventKind::Reply { slot: index, bytes },
+        );
+    }
+
+    /// A reply reaches the client.
+    fn deliver(&mut self, index: usize, bytes: &[u8]) {
+        if self.exited || !self.slots.get(index).is_some_and(|s| s.live) {
+            return;
+        }
+        let id = self.slots[index].id;
+        let now = self.monotonic(None);
+        // A failed packet test (a late reordered reply, say) changes nothing in the host.
+        let _ = self
+            .host
+            .handle_packet(id, now, bytes, self.wall(), &self.keys);
+        self.drain();
+    }
+
+    /// Acts on everything the host asked for, in order.
+    fn drain(&mut self) {
+        let mut selected = false;
+        while let Some(event) = self.host.poll_event() {
+            match event {
+                // Once the host has given up (panic) nothing touches the clock.
+                HostEvent::Adjust(adjust) if !self.exited => {
+                    let _ = adjust.apply(&mut self.clock);
+                }
+                HostEvent::Sample { id, stats, .. } => {
+                    if let Some(i) = self.slot_of(id) {
+                        self.slots[i].tally.replies += 1;
+                    }
+                    selected |= stats.is_some();
+                }
+                HostEvent::ClockUpdate {
+                    offset, outcome, ..
+                } => {
+                    self.clock_update(offset, outcome);
+                }
+                HostEvent::SystemPeer(peer) => {
+                    let index = peer.and_then(|id| self.slot_of(id));
+                    self.report.system_peer_changes.push((self.now, index));
+                }
+                HostEvent::Kiss { id, .. } => {
+                    if let Some(i) = self.slot_of(id) {
+                        self.slots[i].tally.kisses += 1;
+                    }
+                }
+                HostEvent::Demobilized { id, reason } => {
+                    if let Some(i) = self.slot_of(id) {
+                        self.slots[i].live = false;
+                        self.slots[i].tally.demobilized = Some(reason);
+                    }
+                    self.mobilize_pool_member();
+                }
+                _ => {}
+            }
+        }
+        if selected {
+            self.count_tallies();
+        }
+    }
+
+    fn clock_update(&mut self, offset: f64, outcome: DisciplineOutcome) {
+        if self.debug {
+            let d = self.host.system().discipline();
+            eprintln!(
+                "{:8.0} true {:9.1}us meas {:9.1}us poll {} freq {:8.3}ppm jit {:7.1}us {:?}",
+                self.now,
+                self.offset_now() * 1e6,
+                offset * 1e6,
+                d.poll(),
+                d.frequency() * 1e6,
+                d.jitter() * 1e6,
+                outcome
+            );
+        }
+        self.report.count(outcome);
+        if matches!(outcome, DisciplineOutcome::Panic { .. }) {
+            // ntpd exits rather than touch a clock that far off; so does our daemon's host.
+            self.exited = true;
+        }
+    }
+
+    /// Records where the latest selection placed every live source.
+    fn count_tallies(&mut self) {
+        for (id, _, status) in self.host.sources() {
+            let Some(slot) = self.slots.iter_mut().find(|s| s.id == id) else {
+                continue;
+            };
+            let tally = &mut slot.tally;
+            tally.final_poll = status.poll;
+            match status.tally {
+                Tally::SystemPeer => {
+                    tally.system_peer += 1;
+                    tally.survivor += 1;
+                }
+                Tally::Candidate => tally.survivor += 1,
+                Tally::Falseticker => tally.falseticker += 1,
+                _ => {}
+            }
+        }
     }
 
     fn measure(&mut self) {
@@ -230,168 +457,6 @@ impl Simulation {
         }
     }
 
-    fn poll(&mut self, i: usize) {
-        let now_ts = self.clock.to_timestamp(self.clock.reading());
-        let assoc = &mut self.associations[i];
-        assoc.reach <<= 1;
-        if assoc.reach & 0x7 == 0 && assoc.server.is_some() {
-            // Silent for three polls: stuff the filter so the dispersion grows.
-            assoc.filter.add_empty(now_ts);
-        }
-        let interval = if assoc.burst > 0 {
-            assoc.burst -= 1;
-            BURST_SPACING
-        } else {
-            let poll = self.system.poll();
-            2f64.powi(i32::from(poll)) * (1.0 + 0.05 * self.rng.uniform())
-        };
-        let request = self.next_request;
-        self.next_request += 1;
-        // The transmit timestamp carries random low bits, as the real client's would.
-        let t1 = NtpTimestamp::from_bits(now_ts.to_bits() ^ (self.rng.next_u64() & 0xFF));
-        self.associations[i].pending = Some((request, t1));
-        self.schedule(self.now + interval, EventKind::Poll(i));
-
-        let spec = &self.scenario.servers[i];
-        let false_offset = match spec.kind {
-            ServerKind::Dead => return,
-            ServerKind::False(o) => o,
-            _ => 0.0,
-        };
-        let (noise, announces, bogus) =
-            (spec.noise, spec.announces_leap, spec.announces_bogus_leap);
-        let path = spec.path.clone();
-        let Some(forward) = path.transit(self.now, false, &mut self.rng) else {
-            return;
-        };
-        let arrival = self.now + forward;
-        let server_time = self.utc(arrival) + false_offset + noise * self.rng.normal();
-        let t2 = self.clock.to_timestamp(server_time);
-        let t3 = t2 + NtpDuration::from_seconds_f64(HOLD);
-        let leap_day = self
-            .scenario
-            .leap_insert_at
-            .is_some_and(|at| arrival < at && arrival >= at - 86_400.0);
-        let leap = if bogus || (announces && leap_day) {
-            LeapIndicator::InsertSecond
-        } else {
-            LeapIndicator::NoWarning
-        };
-        let Some(backward) = path.transit(arrival + HOLD, true, &mut self.rng) else {
-            return;
-        };
-        self.schedule(
-            arrival + HOLD + backward,
-            EventKind::Reply {
-                server: i,
-                request,
-                t2,
-                t3,
-                leap,
-            },
-        );
-    }
-
-    fn reply(
-        &mut self,
-        i: usize,
-        request: u64,
-        t2: NtpTimestamp,
-        t3: NtpTimestamp,
-        leap: LeapIndicator,
-    ) {
-        let assoc = &mut self.associations[i];
-        // Origin check: only the reply to the outstanding request counts.
-        let Some((expected, t1)) = assoc.pending.filter(|(id, _)| *id == request) else {
-            return;
-        };
-        let _ = expected;
-        assoc.pending = None;
-        let t4 = self.clock.to_timestamp(self.clock.reading());
-        assoc.reach |= 1;
-        assoc.server = Some(ServerInfo {
-            leap,
-            stratum: 1,
-            root_delay: 0.0,
-            root_dispersion: 2f64.powi(-20),
-            reference_id: ReferenceId(*b"GPS\0"),
-            reference_time: t2,
-        });
-        self.report.servers[i].replies += 1;
-        let mut sample = FilterSample::from_exchange(t1, t2, t3, t4, PRECISION, PRECISION);
-        sample.phase = self.system.slewed_phase();
-        let synced = self.system.is_synchronized();
-        assoc.filter.set_newest_first(self.system.is_settling());
-        let verdict = assoc.filter.add(sample, t4, self.system.poll(), synced);
-        // RFC 5905 A.5.2: selection runs when a burst is over, so every association's
-        // burst has filled its filter before the first choice is made.
-        if !matches!(verdict, FilterVerdict::Updated(_)) || self.report.panicked || assoc.burst > 0
-        {
-            return;
-        }
-        self.select(t4);
-    }
-
-    fn candidates(&self) -> Vec<Candidate> {
-        self.associations
-            .iter()
-            .enumerate()
-            .filter_map(|(i, a)| {
-                Some(Candidate {
-                    id: SourceId(i as u64),
-                    stats: a.filter.statistics()?,
-                    server: a.server?,
-                    source_refid: ReferenceId([10, 0, 0, i as u8]),
-                    reachable: a.reach != 0,
-                    noselect: false,
-                    prefer: false,
-                })
-            })
-            .collect()
-    }
-
-    fn select(&mut self, now: NtpTimestamp) {
-        let candidates = self.candidates();
-        let update = self.system.update(now, &candidates);
-        for (id, why) in &update.selection.rejected {
-            if *why == Rejection::Falseticker {
-                self.report.servers[id.0 as usize].falseticker += 1;
-            }
-        }
-        for id in &update.selection.survivors {
-            self.report.servers[id.0 as usize].survivor += 1;
-        }
-        if let Some(peer) = update.selection.system_peer {
-            self.report.servers[peer.0 as usize].system_peer += 1;
-        }
-        if let Some(outcome) = update.outcome {
-            if self.debug {
-                let d = self.system.discipline();
-                eprintln!(
-                    "{:8.0} true {:9.1}us meas {:9.1}us poll {} freq {:8.3}ppm jit {:7.1}us {:?}",
-                    self.now,
-                    self.offset_now() * 1e6,
-                    update.selection.offset * 1e6,
-                    d.poll(),
-                    d.frequency() * 1e6,
-                    d.jitter() * 1e6,
-                    outcome
-                );
-            }
-            self.report.count(outcome);
-        }
-        if let Some(adjust @ ClockAdjust::Step { .. }) = update.adjust {
-            let _ = adjust.apply(&mut self.clock);
-            for assoc in &mut self.associations {
-                assoc.filter.reset();
-                assoc.pending = None;
-                if self.scenario.iburst {
-                    assoc.burst = BURST;
-                }
-            }
-        }
-    }
-
     fn finish(mut self) -> Report {
         self.report.rms_offset = if self.samples > 0 {
             (self.sum_sq / self.samples as f64).sqrt()
@@ -402,15 +467,30 @@ impl Simulation {
         // The discipline's frequency estimate against the oscillator's true error (the
         // clock's momentary rate also carries the phase slew, which is not an error).
         self.report.frequency_error =
-            self.clock.oscillator_error() + self.system.discipline().frequency();
+            self.clock.oscillator_error() + self.host.system().discipline().frequency();
         self.report.time_to_1ms = match self.last_bad {
             None => Some(0.0),
             Some(t) if self.report.final_offset < 1e-3 => Some(t),
             Some(_) => None,
         };
         self.report.steps = self.clock.steps().to_vec();
-        let now = self.clock.to_timestamp(self.clock.reading());
-        self.report.synchronized_at_end = self.system.system_variables(now).is_synchronized();
+        let polls: Vec<(SourceId, i8)> =
+            self.host.sources().map(|(id, _, s)| (id, s.poll)).collect();
+        for slot in &mut self.slots {
+            if let Some((_, poll)) = polls.iter().find(|(id, _)| *id == slot.id) {
+                slot.tally.final_poll = *poll;
+            }
+            match slot.origin {
+                Origin::Server(_) => self.report.servers.push(slot.tally),
+                Origin::Pool(member) => self.report.pool.push(PoolTally {
+                    member,
+                    tally: slot.tally,
+                }),
+            }
+        }
+        let wall = self.wall();
+        self.report.synchronized_at_end =
+            !self.exited && self.host.system().system_variables(wall).is_synchronized();
         self.report
     }
 }
