@@ -8,6 +8,7 @@
 mod check;
 mod cli;
 mod control;
+mod forward;
 mod logging;
 mod monitor;
 mod plan;
@@ -147,6 +148,7 @@ fn run(cli: &Cli) -> Result<(), String> {
     let role = loaded.role.clone();
     let state_cell = ntpkit_runtime::Shared::new(loaded.setup.state);
     let monitor_cell = ntpkit_runtime::Shared::new(crate::monitor::Monitor::default());
+    let forward_cell = ntpkit_runtime::Shared::new(None::<crate::forward::Forwarder>);
     let setup_cell = ntpkit_runtime::Shared::new(loaded.setup);
     let local_addrs = bound.local_addrs().to_vec();
     let server = bound
@@ -155,6 +157,7 @@ fn run(cli: &Cli) -> Result<(), String> {
                 setup_cell.reader(),
                 state_cell.reader(),
                 monitor_cell.reader(),
+                forward_cell.reader(),
                 shared.clone(),
             )
         })
@@ -183,6 +186,10 @@ fn run(cli: &Cli) -> Result<(), String> {
             crate::upstream::ClockControl {
                 adjust,
                 drift_file: plan.drift_file.clone(),
+            },
+            crate::upstream::Links {
+                forward: forward_cell.clone(),
+                listen: local_addrs.clone(),
             },
         )
         .map(Some)
@@ -227,6 +234,7 @@ fn run(cli: &Cli) -> Result<(), String> {
                         cli_options(&mut new_plan);
                         if new_plan != upstream_plan {
                             if let Some(u) = upstream.take() {
+                                forward_cell.replace(None);
                                 u.stop();
                             }
                             state_cell.replace(fallback);

@@ -6,11 +6,15 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use md5::{Digest, Md5};
 use ntpkit_assoc::client::ClientConfig;
 use ntpkit_assoc::host::SourceConfig;
+use ntpkit_assoc::symmetric::SymmetricConfig;
 use ntpkit_clock::ClockOptions;
 use ntpkit_config::{Association, AssociationMode, HostAddress, NtpConfig};
 use ntpkit_wire::{ReferenceId, Version};
 
 use crate::setup::{Mode, NTP_PORT, Problems};
+
+/// Symmetric passive associations allowed without `tos maxdynamic`.
+const DEFAULT_MAX_PASSIVE: u32 = 8;
 
 /// ntpd's default `tos maxclock`: the most sources a pool fills up to.
 const DEFAULT_MAXCLOCK: usize = 10;
@@ -22,6 +26,8 @@ pub(crate) struct PlannedSource {
     pub(crate) name: String,
     pub(crate) addr: SocketAddr,
     pub(crate) config: SourceConfig,
+    /// A `peer` line: the symmetric active settings (None: a `server`/`pool` client).
+    pub(crate) peer: Option<SymmetricConfig>,
 }
 
 /// A `pool` line: a name that yields several servers, re-resolved to replace members.
@@ -44,6 +50,8 @@ pub(crate) struct UpstreamPlan {
     pub(crate) stats: ntpkit_stats::StatsConfig,
     /// `driftfile`.
     pub(crate) drift_file: Option<std::path::PathBuf>,
+    /// Caps on symmetric passive associations: in total (`tos maxdynamic`) and per key.
+    pub(crate) passive_limits: (u32, u32),
 }
 
 impl UpstreamPlan {
@@ -83,6 +91,10 @@ pub(crate) fn plan(
             .map_or(DEFAULT_MAXCLOCK, |m| m as usize)
             .max(1),
         stats: crate::stats::stats_config(config, problems),
+        passive_limits: (
+            config.tos.maxdynamic.unwrap_or(DEFAULT_MAX_PASSIVE),
+            config.tos.maxdynamic.unwrap_or(DEFAULT_MAX_PASSIVE),
+        ),
         drift_file: config
             .drift_file
             .as_ref()
@@ -93,26 +105,36 @@ pub(crate) fn plan(
         let port = a.port.map_or(NTP_PORT, |p| p.get());
         let template = source_config(a, precision);
         match a.mode {
-            AssociationMode::Server => match (&a.host.address, mode) {
-                (HostAddress::Ip(ip), _) => plan.sources.push(PlannedSource {
-                    name: ip.to_string(),
-                    addr: SocketAddr::new(*ip, port),
-                    config: with_refid(&template, *ip),
-                }),
-                (HostAddress::Name(name), Mode::Check) => problems.warnings.push(format!(
-                    "warning: server {name}: the name is resolved at start (not checked offline)"
-                )),
-                (HostAddress::Name(name), Mode::Run) => match resolve(name.as_str(), port, a) {
-                    Some(addr) => plan.sources.push(PlannedSource {
-                        name: name.to_string(),
+            AssociationMode::Server | AssociationMode::Peer => {
+                let peer = (a.mode == AssociationMode::Peer).then(|| peer_config(a, precision));
+                let keyword = a.mode.keyword();
+                let resolved = match (&a.host.address, mode) {
+                    (HostAddress::Ip(ip), _) => Some((ip.to_string(), SocketAddr::new(*ip, port))),
+                    (HostAddress::Name(name), Mode::Check) => {
+                        problems.warnings.push(format!(
+                            "warning: {keyword} {name}: the name is resolved at start (not checked offline)"
+                        ));
+                        None
+                    }
+                    (HostAddress::Name(name), Mode::Run) => {
+                        let found = resolve(name.as_str(), port, a);
+                        if found.is_none() {
+                            problems.warnings.push(format!(
+                                "warning: {keyword} {name}: cannot resolve; left out"
+                            ));
+                        }
+                        found.map(|addr| (name.to_string(), addr))
+                    }
+                };
+                if let Some((name, addr)) = resolved {
+                    plan.sources.push(PlannedSource {
+                        name,
                         addr,
                         config: with_refid(&template, addr.ip()),
-                    }),
-                    None => problems
-                        .warnings
-                        .push(format!("warning: server {name}: cannot resolve; left out")),
-                },
-            },
+                        peer,
+                    });
+                }
+            }
             AssociationMode::Pool => {
                 let mut template = template;
                 template.ephemeral = true;
@@ -137,6 +159,24 @@ fn address_text(address: &HostAddress) -> String {
         HostAddress::Ip(ip) => ip.to_string(),
         HostAddress::Name(name) => name.to_string(),
     }
+}
+
+/// A `peer` line's on-wire settings.
+fn peer_config(a: &Association, precision: i8) -> SymmetricConfig {
+    let mut config = SymmetricConfig::default();
+    config.version = a
+        .version
+        .and_then(|v| Version::from_bits(v.get()).ok())
+        .unwrap_or(Version::V4);
+    config.key = a.key;
+    if let Some(p) = a.minpoll {
+        config.minpoll = p.get() as i8;
+    }
+    if let Some(p) = a.maxpoll {
+        config.maxpoll = p.get() as i8;
+    }
+    config.local_precision = precision;
+    config
 }
 
 fn source_config(a: &Association, precision: i8) -> SourceConfig {

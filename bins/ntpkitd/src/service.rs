@@ -4,12 +4,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use ntpkit_access::{AccessPolicy, Ingress, Request as AccessRequest};
+use ntpkit_access::{AccessPolicy, AuthStatus, Ingress, PacketKind, Request as AccessRequest};
 use ntpkit_assoc::control::ControlResponder;
 use ntpkit_assoc::{Request, Responder, ResponderCounters, ResponderOutcome, ServerState};
 use ntpkit_runtime::{ExtraReplies, Reader, Received, Service, UnixTime};
 use ntpkit_wire::NtpTimestamp;
 
+use crate::forward::Forwarder;
 use crate::monitor::Monitor;
 use crate::setup::Setup;
 
@@ -33,6 +34,8 @@ pub(crate) struct NtpService {
     state: Reader<ServerState>,
     /// The associations and discipline for mode 6 (`ntpq -p`, `rv &N`).
     monitor: Reader<Monitor>,
+    /// Where symmetric active packets go (the upstream thread), when it runs.
+    forward: Reader<Option<Forwarder>>,
     shared: Arc<SharedState>,
     responder: Responder,
     control: ControlResponder,
@@ -45,6 +48,7 @@ impl NtpService {
         setup: Reader<Setup>,
         state: Reader<ServerState>,
         monitor: Reader<Monitor>,
+        forward: Reader<Option<Forwarder>>,
         shared: Arc<SharedState>,
     ) -> Self {
         let responder = Responder::new(setup.get().responder);
@@ -53,6 +57,7 @@ impl NtpService {
             setup,
             state,
             monitor,
+            forward,
             shared,
             responder,
             control,
@@ -96,6 +101,7 @@ impl Service for NtpService {
         }
         self.state.refresh();
         self.monitor.refresh();
+        self.forward.refresh();
         self.batch_now = self.shared.start.elapsed();
     }
 
@@ -127,7 +133,37 @@ impl NtpService {
         let now = self.batch_now;
         let policy = &self.shared.policy;
         let ingress = ingress(rx.local, rx.source);
-        if ntpkit_wire::peek_mode(rx.data) == Ok(ntpkit_wire::Mode::Control) {
+        let mode = ntpkit_wire::peek_mode(rx.data);
+        if mode == Ok(ntpkit_wire::Mode::SymmetricActive)
+            && let Some(forward) = self.forward.get().as_ref()
+        {
+            // A peer without an association: the upstream thread decides on mobilising.
+            let auth = match ntpkit_auth::verify_packet(&setup.keys, rx.data) {
+                Ok(Some(_)) => AuthStatus::Valid,
+                Ok(None) => AuthStatus::None,
+                Err(_) => AuthStatus::Failed,
+            };
+            let asked = AccessRequest::new(
+                rx.source.ip(),
+                rx.source.port(),
+                PacketKind::Symmetric,
+                ingress,
+            )
+            .with_auth(auth);
+            let decision = policy
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .decide(now, &asked);
+            forward.forward(
+                rx.data,
+                rx.source,
+                rx.local,
+                ntp_time(rx.timestamp),
+                decision,
+            );
+            return None;
+        }
+        if mode == Ok(ntpkit_wire::Mode::Control) {
             let control = &mut self.control;
             let out = crate::control::Output { reply, extra };
             let monitor = self.monitor.get();

@@ -14,20 +14,25 @@ use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token, Waker};
+use ntpkit_access::SessionLimits;
 use ntpkit_assoc::ServerState;
 use ntpkit_assoc::control::PeerInfo;
 use ntpkit_assoc::host::{Host, HostEvent};
+use ntpkit_assoc::symmetric::{PassivePolicy, SymmetricConfig};
+use ntpkit_auth::KeyId;
 use ntpkit_clock::{ClockAdjust, DriftSchedule, SourceId};
 use ntpkit_runtime::{
     Reader, Shared, SystemClock, UnixTime, UpstreamSocket, os_random_u32, read_drift, write_drift,
 };
 use ntpkit_wire::NtpTimestamp;
 
+use crate::forward::{Forwarded, Forwarder};
 use crate::monitor::Monitor;
 use crate::plan::{PlannedSource, UpstreamPlan, resolve_pool, with_refid};
 use crate::setup::Setup;
@@ -56,6 +61,14 @@ pub(crate) struct ClockControl {
     pub(crate) drift_file: Option<PathBuf>,
 }
 
+/// What the upstream thread shares with the rest of the daemon.
+pub(crate) struct Links {
+    /// Where the workers find the way to hand over symmetric active packets.
+    pub(crate) forward: Arc<Shared<Option<Forwarder>>>,
+    /// The addresses the server is bound to.
+    pub(crate) listen: Vec<SocketAddr>,
+}
+
 /// A running upstream thread.
 pub(crate) struct Upstream {
     stop: Arc<AtomicBool>,
@@ -73,6 +86,7 @@ impl Upstream {
         state: Arc<Shared<ServerState>>,
         monitor: Arc<Shared<Monitor>>,
         control: ClockControl,
+        links: Links,
     ) -> io::Result<Self> {
         let poll = Poll::new()?;
         let restored = control
@@ -101,12 +115,22 @@ impl Upstream {
             None
         };
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let (forwarder, forwarded) = Forwarder::new(waker.clone());
+        links.forward.replace(Some(forwarder));
+        let (total, per_key) = plan.passive_limits;
+        let passive = PassivePolicy::new(SessionLimits::new(total, per_key));
         let stop = Arc::new(AtomicBool::new(false));
         let host = Host::new(plan.options, precision, restored, Duration::ZERO)
             .map_err(|e| io::Error::other(e.to_string()))?;
         let stats = StatsRecorder::new(plan.stats.clone());
         let mut driver = Driver {
             poll,
+            forwarded,
+            passive,
+            passive_keys: HashMap::new(),
+            refusals: 0,
+            listen: links.listen,
+            precision,
             clock,
             drift_file: control.drift_file,
             drift: DriftSchedule::new(),
@@ -148,6 +172,16 @@ impl Upstream {
 
 struct Driver {
     poll: Poll,
+    /// Symmetric active packets from peers without an association, from the workers.
+    forwarded: Receiver<Forwarded>,
+    passive: PassivePolicy,
+    /// The key each passive association holds a place under (given back when it ends).
+    passive_keys: HashMap<SourceId, KeyId>,
+    /// Symmetric active packets that mobilised nothing (logged for the first few).
+    refusals: u64,
+    /// The server's bound addresses: symmetric associations send from them.
+    listen: Vec<SocketAddr>,
+    precision: i8,
     /// The kernel clock, when ntpkitd disciplines it.
     clock: Option<SystemClock>,
     drift_file: Option<PathBuf>,
@@ -185,17 +219,43 @@ impl Driver {
     }
 
     fn add(&mut self, source: &PlannedSource) {
-        let socket = match UpstreamSocket::connect(source.addr) {
+        let opened = match &source.peer {
+            // A peer talks to our server port, as we to its: send from there (ntpd's way),
+            // so packets of a peer that configured us too reach this association.
+            Some(_) => match self
+                .listen
+                .iter()
+                .find(|l| l.is_ipv4() == source.addr.is_ipv4())
+            {
+                Some(local) => UpstreamSocket::connect_from(*local, source.addr),
+                None => Err(io::Error::other("no listen address of its family")),
+            },
+            None => UpstreamSocket::connect(source.addr),
+        };
+        let socket = match opened {
             Ok(s) => s,
             Err(e) => {
-                tracing::warn!("server {} ({}): {e}; left out", source.name, source.addr);
+                tracing::warn!("source {} ({}): {e}; left out", source.name, source.addr);
                 return;
             }
         };
         let now = self.start.elapsed();
-        let id = self
-            .host
-            .add_source(source.config.clone(), now, os_random_u32 as Rng);
+        let id = match &source.peer {
+            Some(peer) => self.host.add_peer(
+                source.config.clone(),
+                peer.clone(),
+                now,
+                os_random_u32 as Rng,
+            ),
+            None => self
+                .host
+                .add_source(source.config.clone(), now, os_random_u32 as Rng),
+        };
+        self.register(id, socket, &source.name, source.config.ephemeral);
+    }
+
+    fn register(&mut self, id: SourceId, socket: UpstreamSocket, name: &str, ephemeral: bool) {
+        let addr = socket.server();
         let fd = socket.as_raw_fd();
         let token = Token(id.0 as usize);
         if let Err(e) = self
@@ -203,27 +263,82 @@ impl Driver {
             .registry()
             .register(&mut SourceFd(&fd), token, Interest::READABLE)
         {
-            tracing::warn!("server {}: cannot watch its socket: {e}", source.name);
+            tracing::warn!("source {name}: cannot watch its socket: {e}");
             self.host.remove_source(id);
             return;
         }
         tracing::info!(
-            "polling {} ({}){}",
-            source.name,
-            source.addr,
-            if source.config.ephemeral {
-                " from the pool"
-            } else {
-                ""
-            }
+            "polling {name} ({addr}){}",
+            if ephemeral { " (ephemeral)" } else { "" }
         );
-        self.names
-            .insert(id, format!("{} ({})", source.name, source.addr));
+        self.names.insert(id, format!("{name} ({addr})"));
         self.sockets.insert(id, socket);
+    }
+
+    /// A symmetric active packet from a source without an association: mobilise a passive
+    /// one only if the PassivePolicy allows (trusted key, restrict, caps), else drop it.
+    fn mobilise(&mut self, packet: Forwarded) {
+        let now = self.start.elapsed();
+        // Queued at the server socket before this peer's own socket existed.
+        if let Some(id) = self
+            .sockets
+            .iter()
+            .find(|(_, s)| s.server() == packet.source)
+            .map(|(id, _)| *id)
+        {
+            let keys = &self.setup.get().keys;
+            let _ = self
+                .host
+                .handle_packet(id, now, &packet.bytes, packet.t4, keys);
+            return;
+        }
+        let keys = &self.setup.get().keys;
+        let grant = match self.passive.admit(&packet.bytes, keys, packet.decision) {
+            Ok(grant) => grant,
+            Err(why) => {
+                self.refusals += 1;
+                if self.refusals <= 10 {
+                    tracing::info!(
+                        "symmetric active packet from {} mobilises nothing: {why:?}",
+                        packet.source
+                    );
+                }
+                return;
+            }
+        };
+        let socket = match UpstreamSocket::connect_from(packet.local, packet.source) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("passive peer {}: {e}", packet.source);
+                self.passive.release(grant.key);
+                return;
+            }
+        };
+        let mut client = ntpkit_assoc::client::ClientConfig::default();
+        client.local_precision = self.precision;
+        let source = ntpkit_assoc::host::SourceConfig::new(
+            client,
+            crate::plan::reference_id_for(packet.source.ip()),
+        );
+        let mut peer = SymmetricConfig::default();
+        peer.local_precision = self.precision;
+        let key = grant.key;
+        let id = self
+            .host
+            .add_passive(source, grant, peer, now, os_random_u32 as Rng, packet.t4);
+        self.passive_keys.insert(id, key);
+        self.register(id, socket, "passive peer", true);
+        let keys = &self.setup.get().keys;
+        let _ = self
+            .host
+            .handle_packet(id, now, &packet.bytes, packet.t4, keys);
     }
 
     fn remove(&mut self, id: SourceId) {
         self.host.remove_source(id);
+        if let Some(key) = self.passive_keys.remove(&id) {
+            self.passive.release(key);
+        }
         self.names.remove(&id);
         self.sent_at.remove(&id);
         if let Some(socket) = self.sockets.remove(&id) {
@@ -256,6 +371,7 @@ impl Driver {
                     name: pool.name.clone(),
                     addr,
                     config: with_refid(&pool.template, addr.ip()),
+                    peer: None,
                 });
             }
         }
@@ -283,7 +399,11 @@ impl Driver {
                 return;
             }
             for event in &events {
-                if event.token() != WAKER {
+                if event.token() == WAKER {
+                    while let Ok(packet) = self.forwarded.try_recv() {
+                        self.mobilise(packet);
+                    }
+                } else {
                     self.receive(SourceId(event.token().0 as u64), &mut buf);
                 }
             }
@@ -400,7 +520,7 @@ impl Driver {
                 }
                 HostEvent::Demobilized { id, reason } => {
                     let name = self.names.get(&id).cloned().unwrap_or_default();
-                    tracing::info!("pool member {name} dropped: {reason:?}");
+                    tracing::info!("ephemeral association {name} dropped: {reason:?}");
                     self.remove(id);
                     self.refill_pools();
                 }
