@@ -15,11 +15,7 @@ fn start(dir: &TempDir, ns: &Netns, name: &str, port: u16, conf: &str) -> Daemon
         &format!("{name}.conf"),
         &format!("keys {}\ntrustedkey 1\n{conf}", keys.display()),
     );
-    Daemon::start(
-        &conf,
-        &["--listen", &format!("127.0.0.1:{port}")],
-        Some(ns),
-    )
+    Daemon::start(&conf, &["--listen", &format!("127.0.0.1:{port}")], Some(ns))
 }
 
 #[test]
@@ -51,7 +47,10 @@ fn two_authenticated_peers_synchronise_and_an_unkeyed_one_mobilises_nothing() {
     );
     let line = wait_log(&mut a, "synchronised to", 30)
         .unwrap_or_else(|| panic!("A never synchronised to chronyd: {:?}", a.log));
-    assert!(line.contains("11123") && line.contains("stratum 2"), "{line}");
+    assert!(
+        line.contains("11123") && line.contains("stratum 2"),
+        "{line}"
+    );
     let line = wait_log(&mut b, "synchronised to", 90)
         .unwrap_or_else(|| panic!("B never synchronised to its peer A: {:?}", b.log));
     assert!(
