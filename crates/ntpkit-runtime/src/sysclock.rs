@@ -10,11 +10,20 @@
 //! `enable kernel`, [`SystemClock::kernel_pll_update`] hands each clock update to the
 //! kernel's own PLL instead, as ntpd does.
 //!
-//! Every value conversion is a pure function in [`timex`] and tested there; this module
-//! only issues the call, in one function. Unit tests of this crate can only make read-only
-//! calls (`modes = 0`): any other request panics before reaching the kernel under
-//! `cfg(test)`, because CI runs the tests as root and a setting call would move its clock.
+//! The parts, so that nothing which could move the clock runs in a test:
+//! - `timex`: every value conversion, pure functions, tested against `man 2 adjtimex`;
+//! - `ops`: the call sequence of each method (read the status, write it back changed),
+//!   written once over the `Adjtime` trait;
+//! - `model` (tests only): a model of the kernel's NTP state machine that `ops` runs
+//!   against, `EPERM` included;
+//! - `kernel`: the one `clock_adjtime` call. Under `cfg(test)` it panics on any request but
+//!   a read (`modes = 0`) before reaching the kernel: CI runs the tests as root, and a
+//!   setting call would move that machine's clock.
 
+mod kernel;
+#[cfg(test)]
+mod model;
+mod ops;
 mod timex;
 
 use std::io;
@@ -23,6 +32,7 @@ use ntpkit_clock::{Clock, ClockStatus};
 use ntpkit_wire::{LeapIndicator, NtpDuration, NtpTimestamp};
 
 use crate::time::UnixTime;
+use kernel::Kernel;
 use timex::Timex;
 
 /// The kernel's clock, as [`Clock`] for the discipline, plus the status reporting a
@@ -80,7 +90,7 @@ impl SystemClock {
     /// # Errors
     /// As `clock_adjtime(2)` (only on a kernel without it).
     pub fn kernel_state(&self) -> io::Result<KernelClockState> {
-        read().map(|reply| kernel_state(&reply))
+        ops::read(&mut Kernel).map(|reply| kernel_state(&reply))
     }
 
     /// Takes the clock over from whatever disciplined it before (an earlier ntpd, chrony,
@@ -91,11 +101,7 @@ impl SystemClock {
     /// # Errors
     /// `PermissionDenied` without `CAP_SYS_TIME`; otherwise as `clock_adjtime(2)`.
     pub fn take_over(&mut self) -> io::Result<()> {
-        let current = read()?;
-        for request in timex::take_over_requests(current.status) {
-            clock_adjtime(&request)?;
-        }
-        Ok(())
+        ops::take_over(&mut Kernel)
     }
 
     /// Tells the kernel the clock is synchronised, with error bounds in seconds (RFC 5905's
@@ -107,12 +113,7 @@ impl SystemClock {
     /// # Errors
     /// `PermissionDenied` without `CAP_SYS_TIME`; otherwise as `clock_adjtime(2)`.
     pub fn set_synchronized(&mut self, max_error: f64, estimated_error: f64) -> io::Result<()> {
-        let current = read()?;
-        clock_adjtime(&timex::sync_request(
-            current.status,
-            Some((max_error, estimated_error)),
-        ))
-        .map(drop)
+        ops::set_sync(&mut Kernel, Some((max_error, estimated_error)))
     }
 
     /// Sets TAI - UTC in seconds (from the leap file; 37 since 2017), so that `CLOCK_TAI`
@@ -122,9 +123,7 @@ impl SystemClock {
     /// `InvalidInput` outside the kernel's `0..=100000`; `PermissionDenied` without
     /// `CAP_SYS_TIME`; otherwise as `clock_adjtime(2)`.
     pub fn set_tai_offset(&mut self, tai_offset: i32) -> io::Result<()> {
-        let request = timex::tai_request(tai_offset)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "TAI - UTC out of range"))?;
-        clock_adjtime(&request).map(drop)
+        ops::set_tai(&mut Kernel, tai_offset)
     }
 
     /// Hands one clock update to the kernel's own PLL/FLL instead of disciplining in user
@@ -146,13 +145,7 @@ impl SystemClock {
         max_error: f64,
         estimated_error: f64,
     ) -> io::Result<()> {
-        let current = read()?;
-        let request =
-            timex::kernel_pll_request(current.status, offset, poll, max_error, estimated_error)
-                .ok_or_else(|| {
-                    io::Error::new(io::ErrorKind::InvalidInput, "offset is not a number")
-                })?;
-        clock_adjtime(&request).map(drop)
+        ops::kernel_pll(&mut Kernel, offset, poll, max_error, estimated_error)
     }
 
     /// Tells the kernel the clock is not synchronised (sets `STA_UNSYNC`, error bounds at
@@ -161,8 +154,7 @@ impl SystemClock {
     /// # Errors
     /// `PermissionDenied` without `CAP_SYS_TIME`; otherwise as `clock_adjtime(2)`.
     pub fn set_unsynchronized(&mut self) -> io::Result<()> {
-        let current = read()?;
-        clock_adjtime(&timex::sync_request(current.status, None)).map(drop)
+        ops::set_sync(&mut Kernel, None)
     }
 }
 
@@ -177,30 +169,23 @@ impl Clock for SystemClock {
 
     /// `ADJ_SETOFFSET | ADJ_NANO`: the kernel adds `offset` to the clock atomically.
     fn step(&mut self, offset: NtpDuration) -> io::Result<()> {
-        clock_adjtime(&timex::step_request(offset)).map(drop)
+        ops::step(&mut Kernel, offset)
     }
 
     /// `ADJ_FREQUENCY`, clamped to the kernel's +-500 PPM; NaN is `InvalidInput`.
     fn set_frequency(&mut self, frequency: f64) -> io::Result<()> {
-        let request = timex::frequency_request(frequency).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "frequency is not a number")
-        })?;
-        clock_adjtime(&request).map(drop)
+        ops::set_frequency(&mut Kernel, frequency)
     }
 
     /// `ADJ_STATUS` with `STA_INS`/`STA_DEL`, every other status bit kept as read just
     /// before (the kernel replaces them all). No call when the kernel already agrees.
     fn set_leap(&mut self, leap: LeapIndicator) -> io::Result<()> {
-        let current = read()?;
-        match timex::leap_request(current.status, leap) {
-            Some(request) => clock_adjtime(&request).map(drop),
-            None => Ok(()),
-        }
+        ops::set_leap(&mut Kernel, leap)
     }
 
     /// The kernel's frequency and armed leap (read-only).
     fn status(&self) -> io::Result<ClockStatus> {
-        read().map(|reply| timex::clock_status(&reply))
+        ops::read(&mut Kernel).map(|reply| timex::clock_status(&reply))
     }
 }
 
@@ -215,79 +200,6 @@ fn kernel_state(reply: &Timex) -> KernelClockState {
         estimated_error: reply.esterror as f64 / 1e6,
         tai_offset: reply.tai,
     }
-}
-
-/// The kernel's clock state, read-only (`modes = 0`).
-fn read() -> io::Result<Timex> {
-    clock_adjtime(&Timex::default())
-}
-
-/// The one system call: `clock_adjtime(CLOCK_REALTIME, request)`, returning the kernel's
-/// reply (its state after applying the request).
-fn clock_adjtime(request: &Timex) -> io::Result<Timex> {
-    // CI runs the unit tests as root: a request that sets anything would move the real
-    // clock of the machine, so under test only reads may reach the kernel.
-    #[cfg(test)]
-    assert_eq!(request.modes, 0, "a test tried to adjust the system clock");
-
-    let mut tx = to_kernel(request)?;
-    // SAFETY: `tx` is an initialised `struct timex` owned by this frame; the kernel reads
-    // it and writes the clock's state back into it, within its size, before returning.
-    #[allow(unsafe_code)]
-    let rc = unsafe { libc::clock_adjtime(libc::CLOCK_REALTIME, &raw mut tx) };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(from_kernel(&tx))
-}
-
-/// `request` as the kernel's `struct timex`, every field not named zero.
-fn to_kernel(request: &Timex) -> io::Result<libc::timex> {
-    // SAFETY: `struct timex` is plain integers and a `timeval`; all zeroes is a valid value.
-    #[allow(unsafe_code)]
-    let mut tx: libc::timex = unsafe { std::mem::zeroed() };
-    tx.modes = request.modes;
-    tx.offset = narrow(request.offset)?;
-    tx.freq = narrow(request.freq)?;
-    tx.maxerror = narrow(request.maxerror)?;
-    tx.esterror = narrow(request.esterror)?;
-    tx.status = request.status;
-    tx.constant = narrow(request.constant)?;
-    tx.time.tv_sec = narrow(request.time_sec)?;
-    tx.time.tv_usec = narrow(request.time_usec)?;
-    tx.tai = request.tai;
-    Ok(tx)
-}
-
-/// The fields ntpkit uses from the kernel's reply.
-fn from_kernel(tx: &libc::timex) -> Timex {
-    Timex {
-        modes: tx.modes,
-        offset: widen(tx.offset),
-        freq: widen(tx.freq),
-        maxerror: widen(tx.maxerror),
-        esterror: widen(tx.esterror),
-        status: tx.status,
-        constant: widen(tx.constant),
-        time_sec: widen(tx.time.tv_sec),
-        time_usec: widen(tx.time.tv_usec),
-        tai: tx.tai,
-    }
-}
-
-/// `value` in the platform's field type (`long`, `time_t`: 32 bits on some targets).
-fn narrow<T: TryFrom<i64>>(value: i64) -> io::Result<T> {
-    T::try_from(value).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "clock adjustment out of range for this platform",
-        )
-    })
-}
-
-/// A platform field widened to `i64`.
-fn widen<T: Into<i64>>(value: T) -> i64 {
-    value.into()
 }
 
 #[cfg(test)]
@@ -341,50 +253,5 @@ mod tests {
         assert_eq!(s.max_error, 16.0);
         assert_eq!(s.estimated_error, 0.0015);
         assert_eq!(s.tai_offset, 37);
-    }
-
-    #[test]
-    fn requests_land_in_the_kernel_fields_of_the_same_name() {
-        // A step of -0.5 s: what the kernel must see is tv_sec = -1, tv_usec = 500000000 (ns).
-        let tx = to_kernel(&timex::step_request(NtpDuration::from_bits(-(1 << 31)))).unwrap();
-        assert_eq!(tx.modes, 0x2100);
-        assert_eq!((tx.time.tv_sec, tx.time.tv_usec), (-1, 500_000_000));
-        assert_eq!((tx.offset, tx.freq, tx.status, tx.constant), (0, 0, 0, 0));
-        // 12.5 PPM is 12.5 * 65536 = 819200 in `freq`, nothing else.
-        let tx = to_kernel(&timex::frequency_request(12.5e-6).unwrap()).unwrap();
-        assert_eq!((tx.modes, tx.freq, tx.offset), (0x0002, 819_200, 0));
-        assert_eq!((tx.time.tv_sec, tx.time.tv_usec), (0, 0));
-        // A kernel PLL update: offset in ns, time constant, error bounds in us.
-        let tx = to_kernel(&timex::kernel_pll_request(0, 0.002, 7, 0.01, 0.0005).unwrap()).unwrap();
-        assert_eq!((tx.offset, tx.constant), (2_000_000, 7));
-        assert_eq!((tx.maxerror, tx.esterror), (10_000, 500));
-        assert_eq!(tx.status, 0x0001);
-        // And every field comes back as it went.
-        let all = Timex {
-            modes: 1,
-            offset: -2,
-            freq: 3,
-            maxerror: 4,
-            esterror: 5,
-            status: 6,
-            constant: 7,
-            time_sec: -8,
-            time_usec: 9,
-            tai: 37,
-        };
-        assert_eq!(from_kernel(&to_kernel(&all).unwrap()), all);
-    }
-
-    #[test]
-    #[should_panic(expected = "a test tried to adjust the system clock")]
-    fn a_setting_request_never_reaches_the_kernel_under_test() {
-        // A step with negative nanoseconds: were the guard missing, the kernel would refuse
-        // it with EINVAL before touching the clock (and this test would fail, not panic).
-        let request = Timex {
-            modes: libc::ADJ_SETOFFSET | libc::ADJ_NANO,
-            time_usec: -1,
-            ..Timex::default()
-        };
-        let _ = clock_adjtime(&request);
     }
 }
