@@ -63,8 +63,9 @@ pub fn interface_index(name: &str) -> io::Result<u32> {
 
 impl MulticastSocket {
     /// A socket that receives what is sent to `group` (address and port) on `interface`
-    /// (a name; `None`: the interface the kernel routes the group to). Several sockets may
-    /// join the same group and port (`SO_REUSEADDR`); each receives only its own group
+    /// (a name; `None`: the interface the kernel routes the group to). It is bound to the
+    /// group address, so unicast datagrams to the same port go elsewhere. Several sockets
+    /// may join the same group and port (`SO_REUSEADDR`); each receives only its own group
     /// (`IP_MULTICAST_ALL` off).
     ///
     /// # Errors
@@ -79,13 +80,15 @@ impl MulticastSocket {
         match group.ip() {
             IpAddr::V4(g) => {
                 socket.set_multicast_all_v4(false)?;
-                socket.bind(&SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), group.port()).into())?;
+                // Bound to the group itself: unicast datagrams to the port are not ours.
+                socket.bind(&group.into())?;
                 socket.join_multicast_v4_n(&g, &InterfaceIndexOrAddress::Index(index))?;
             }
             IpAddr::V6(g) => {
                 socket.set_only_v6(true)?;
                 socket.set_multicast_all_v6(false)?;
-                socket.bind(&SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), group.port()).into())?;
+                let bound = std::net::SocketAddrV6::new(g, group.port(), 0, index);
+                socket.bind(&SocketAddr::V6(bound).into())?;
                 socket.join_multicast_v6(&g, index)?;
             }
         }
@@ -124,6 +127,34 @@ impl MulticastSocket {
                 }
                 socket.set_multicast_loop_v6(false)?;
                 socket.set_multicast_hops_v6(1)?;
+                socket.bind(&SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), 0).into())?;
+            }
+        }
+        Ok(Self {
+            socket: socket.into(),
+            group,
+            kernel_timestamps,
+        })
+    }
+
+    /// The unicast socket a manycast server answers from (and a discovered server is then
+    /// polled at): a fresh ephemeral port of `group`'s family that receives no group
+    /// traffic (`IP_MULTICAST_ALL` off), so a client learns the server's own address from
+    /// the answer's source.
+    ///
+    /// # Errors
+    /// `group` is not a multicast address, or the kernel refused an option.
+    pub fn answerer(group: SocketAddr) -> io::Result<Self> {
+        let socket = new_socket(group)?;
+        let kernel_timestamps = enable_rx_timestamps(&socket);
+        match group {
+            SocketAddr::V4(_) => {
+                socket.set_multicast_all_v4(false)?;
+                socket.bind(&SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0).into())?;
+            }
+            SocketAddr::V6(_) => {
+                socket.set_only_v6(true)?;
+                socket.set_multicast_all_v6(false)?;
                 socket.bind(&SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), 0).into())?;
             }
         }

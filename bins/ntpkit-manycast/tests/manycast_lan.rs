@@ -1,0 +1,176 @@
+//! ntpkit-manycast between network namespaces on one multicast LAN (a bridge with veth
+//! links; issue 9's proof): a client discovers three servers and synchronises to them, a
+//! server with the wrong key is never used, and every authentication mode of the router
+//! works (MD5 with its weak-algorithm warning). Servers serve their clock shifted by a known
+//! amount (`--clock-offset`), so the expected offset is the test's own number; the real
+//! clock is never touched.
+
+mod lan;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lan::{Lan, Running};
+
+const GROUP: &str = "239.77.1.1";
+
+fn key_file(name: &str, line: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ntpkit-manycast-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{line}\n")).unwrap();
+    path
+}
+
+fn server(ns: &str, keys: &Path, offset: &str) -> Running {
+    let keys = keys.to_str().unwrap();
+    let mut s = Running::start(
+        ns,
+        &[
+            "server",
+            GROUP,
+            "--interface",
+            "eth0",
+            "--keys",
+            keys,
+            "--clock-offset",
+            offset,
+            "--duration",
+            "90",
+        ],
+    );
+    assert!(
+        s.wait_for("serving manycast", Duration::from_secs(10)),
+        "{:?}",
+        s.seen
+    );
+    s
+}
+
+fn client(ns: &str, keys: &Path, key_id: &str, wait_for: &str) -> Running {
+    Running::start(
+        ns,
+        &[
+            "client",
+            GROUP,
+            "--interface",
+            "eth0",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--key-id",
+            key_id,
+            "--minpoll",
+            "3",
+            "--minclock",
+            wait_for,
+            "--wait-for",
+            wait_for,
+            "--duration",
+            "60",
+        ],
+    )
+}
+
+fn offset_of(lines: &[String]) -> f64 {
+    let line = lines
+        .iter()
+        .find(|l| l.starts_with("synchronised to"))
+        .unwrap_or_else(|| panic!("not synchronised: {lines:#?}"));
+    let value = line.rsplit("offset ").next().unwrap();
+    value.trim_end_matches(" s").parse().unwrap()
+}
+
+#[test]
+fn a_client_discovers_three_servers_and_ignores_the_one_with_the_wrong_key() {
+    let good = key_file(
+        "good.keys",
+        "5 HMAC-SHA256 9f3a61c2e8b04d7f5a1c6e2b8d0f4a97",
+    );
+    let wrong = key_file(
+        "wrong.keys",
+        "5 HMAC-SHA256 0000000000000000000000000000beef",
+    );
+    let mut lan = Lan::new();
+    let (client_ns, _) = lan.host(1);
+    let mut servers = Vec::new();
+    let mut good_addrs = Vec::new();
+    for last in [11, 12, 13] {
+        let (ns, addr) = lan.host(last);
+        servers.push(server(&ns, &good, "0.125"));
+        good_addrs.push(addr);
+    }
+    let (liar_ns, liar_addr) = lan.host(14);
+    let mut liar = server(&liar_ns, &wrong, "7.5");
+
+    let (code, lines) = client(&client_ns, &good, "5", "3").finish(Duration::from_secs(70));
+    eprintln!("client output:\n{}", lines.join("\n"));
+    assert_eq!(code, Some(0), "{lines:#?}");
+    for addr in &good_addrs {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("found {addr}:")) && l.ends_with("at ttl 1")),
+            "{addr} not found: {lines:#?}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| l.starts_with("servers found: 3 (")),
+        "{lines:#?}"
+    );
+    assert!(!lines.iter().any(|l| l.contains(&liar_addr)), "{lines:#?}");
+    // The servers' clocks are 125 ms ahead; loopback-class delays on a veth LAN.
+    let offset = offset_of(&lines);
+    assert!((offset - 0.125).abs() < 0.005, "offset {offset}");
+    // The wrong-key server did hear the solicitations, and refused them for their MAC.
+    assert!(
+        liar.wait_for("AuthFailed", Duration::from_secs(5)),
+        "{:?}",
+        liar.seen
+    );
+    drop(servers);
+}
+
+/// One server and one client with `line` as the shared key file.
+fn synchronises_with(line: &str, key_id: &str) -> Vec<String> {
+    let keys = key_file(&format!("{key_id}.keys"), line);
+    let mut lan = Lan::new();
+    let (client_ns, _) = lan.host(1);
+    let (server_ns, _) = lan.host(11);
+    let _server = server(&server_ns, &keys, "-0.0625");
+    let (code, lines) = client(&client_ns, &keys, key_id, "1").finish(Duration::from_secs(70));
+    assert_eq!(code, Some(0), "{lines:#?}");
+    let offset = offset_of(&lines);
+    assert!((offset + 0.0625).abs() < 0.005, "offset {offset}");
+    lines
+}
+
+#[test]
+fn every_router_authentication_mode_works_and_md5_is_called_weak() {
+    let lines = synchronises_with("21 MD5 Md5-Secret-2026!", "21");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("warning: key 21 uses MD5, a weak algorithm")),
+        "{lines:#?}"
+    );
+    for (line, id) in [
+        ("22 AES128CMAC 00112233445566778899aabbccddeeff", "22"),
+        (
+            "23 AES256CMAC 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+            "23",
+        ),
+    ] {
+        let lines = synchronises_with(line, id);
+        assert!(!lines.iter().any(|l| l.contains("weak")), "{lines:#?}");
+    }
+}
+
+#[test]
+fn a_client_without_a_key_refuses_to_start_unless_told() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ntpkit-manycast"))
+        .args(["client", GROUP, "--duration", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("authentication is required"));
+}
