@@ -15,6 +15,7 @@ mod plan;
 mod service;
 mod setup;
 mod stats;
+mod sysstats;
 mod upstream;
 
 use std::process::ExitCode;
@@ -196,6 +197,8 @@ fn run(cli: &Cli) -> Result<(), String> {
         .map_err(|e| format!("cannot start the upstream thread: {e}"))
     };
     let mut upstream = start_upstream(&upstream_plan)?;
+    let sysstats =
+        crate::sysstats::SysStatsTask::start(loaded.upstream.stats.clone(), shared.clone());
     tracing::info!(
         "serving as {role}, precision 2^{}, {workers} worker(s)",
         precision.0
@@ -257,6 +260,10 @@ fn run(cli: &Cli) -> Result<(), String> {
         u.stop();
     }
     let counters = server.stop();
+    // After the workers stopped: their last counters are in the totals.
+    if let Some(task) = sysstats {
+        task.stop();
+    }
     let totals = *shared.totals.lock().unwrap_or_else(PoisonError::into_inner);
     tracing::info!(
         "stopped: {} received, {} replies ({} authenticated, {} crypto-NAK, {} KoD), {} not answered",

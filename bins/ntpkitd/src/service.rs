@@ -14,6 +14,9 @@ use crate::forward::Forwarder;
 use crate::monitor::Monitor;
 use crate::setup::Setup;
 
+/// How often each worker adds its responder counters to [`SharedState::totals`].
+const COUNTER_FLUSH: Duration = Duration::from_secs(1);
+
 /// State shared by all workers besides the configuration: the access policy (its rate
 /// limiter must see every packet of a source, whichever worker the kernel picked) and the
 /// responder counters gathered when workers stop.
@@ -41,6 +44,8 @@ pub(crate) struct NtpService {
     control: ControlResponder,
     /// Monotonic time of the current batch (one clock read per batch, not per packet).
     batch_now: Duration,
+    /// When this worker last added its responder counters to the shared totals.
+    last_flush: Duration,
 }
 
 impl NtpService {
@@ -62,6 +67,7 @@ impl NtpService {
             responder,
             control,
             batch_now: Duration::ZERO,
+            last_flush: Duration::ZERO,
         }
     }
 }
@@ -103,6 +109,11 @@ impl Service for NtpService {
         self.monitor.refresh();
         self.forward.refresh();
         self.batch_now = self.shared.start.elapsed();
+        // Once a second, not per packet: sysstats reads the totals while workers run.
+        if self.batch_now.saturating_sub(self.last_flush) >= COUNTER_FLUSH {
+            self.last_flush = self.batch_now;
+            self.flush_counters();
+        }
     }
 
     fn handle(&mut self, rx: &Received<'_>, reply: &mut [u8]) -> Option<usize> {
@@ -205,14 +216,20 @@ impl NtpService {
     }
 }
 
-impl Drop for NtpService {
-    fn drop(&mut self) {
+impl NtpService {
+    fn flush_counters(&mut self) {
         let mine = self.responder.take_counters();
         *self
             .shared
             .totals
             .lock()
             .unwrap_or_else(PoisonError::into_inner) += mine;
+    }
+}
+
+impl Drop for NtpService {
+    fn drop(&mut self) {
+        self.flush_counters();
     }
 }
 

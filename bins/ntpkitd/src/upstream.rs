@@ -483,6 +483,10 @@ impl Driver {
                 }
                 HostEvent::SystemPeer(None) => {
                     tracing::warn!("no system peer: serving the fallback state");
+                    // The kernel would only notice after its 16 s maximum error (hours).
+                    if let Some(clock) = &mut self.clock {
+                        let _ = clock.set_unsynchronized();
+                    }
                 }
                 HostEvent::Kiss { id, code, action } => {
                     let name = self.names.get(&id).cloned().unwrap_or_default();

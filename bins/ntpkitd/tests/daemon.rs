@@ -289,3 +289,46 @@ fn without_cap_sys_time_the_clock_is_left_alone_and_the_log_says_why() {
         explicit.log
     );
 }
+
+/// sysstats counts what the server saw, split by version, and writes the counters since
+/// the last line at a clean stop (besides once an hour).
+#[test]
+fn sysstats_counts_requests_by_version_and_writes_at_stop() {
+    let dir = TempDir::new();
+    let conf = dir.write(
+        "ntp.conf",
+        &local_reference_conf(
+            3,
+            &format!(
+                "statsdir {}/\nstatistics sysstats\nfilegen sysstats type none\n",
+                dir.0.display()
+            ),
+        ),
+    );
+    let daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:0"], None);
+    let addr = daemon.addrs[0];
+    let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    for version in [4u8, 4, 4, 3] {
+        let mut request = client_request(1);
+        request[0] = (version << 3) | 3;
+        client.send_to(&request, addr).unwrap();
+        client.recv(&mut buf).unwrap();
+    }
+    // A truncated request: counted, not answered.
+    client.send_to(&client_request(2)[..47], addr).unwrap();
+    // Its reply would have come before this one's.
+    client.send_to(&client_request(3), addr).unwrap();
+    client.recv(&mut buf).unwrap();
+    assert!(daemon.stop().success());
+    let text = std::fs::read_to_string(dir.0.join("sysstats")).unwrap();
+    let line = text.lines().last().unwrap();
+    let s = ntpkit_stats::SysStats::parse(line).unwrap();
+    let c = s.counters;
+    assert_eq!((c.received, c.processed), (6, 5), "{line}");
+    assert_eq!((c.current_version, c.old_version), (5, 1), "{line}");
+    assert_eq!(c.bad_length, 1, "{line}");
+}

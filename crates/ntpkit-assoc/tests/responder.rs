@@ -441,3 +441,26 @@ fn counters_add_up() {
     assert_eq!((c.replies(), c.dropped()), (3, 1));
     assert_eq!(responder.counters().replies(), 0);
 }
+
+#[test]
+fn packets_are_counted_by_version_for_sysstats() {
+    let mut responder = Responder::default();
+    let state = local_state();
+    for version in [4u8, 4, 3, 1, 2, 0, 7] {
+        run_with(
+            &mut responder,
+            &request(version, 3, 6),
+            &state,
+            Decision::Serve,
+        );
+    }
+    // A denied v4 request still counts as a current-version packet (ntpd counts on receipt).
+    run_with(
+        &mut responder,
+        &request(4, 3, 6),
+        &state,
+        Decision::Drop(DropReason::NoServe),
+    );
+    let c = responder.counters();
+    assert_eq!((c.current_version, c.old_version), (3, 3));
+}

@@ -141,6 +141,12 @@ impl Responder {
     ) -> ResponderOutcome {
         let outcome = self.respond_uncounted(request, state, keys, decide, out, transmit_clock);
         self.counters.count(&outcome);
+        // ntpd's sysstats split packets by the version field (bits 3-5 of the first byte).
+        match request.bytes.first().map(|b| (b >> 3) & 0x7) {
+            Some(4) => self.counters.current_version += 1,
+            Some(1..=3) => self.counters.old_version += 1,
+            _ => {}
+        }
         outcome
     }
 

@@ -87,6 +87,10 @@ pub struct ResponderCounters {
     pub auth_failed_silent: u64,
     /// Replies that did not fit the caller's buffer.
     pub buffer_too_small: u64,
+    /// Packets of the current version, 4 (sysstats' "current version"), whatever came of them.
+    pub current_version: u64,
+    /// Packets of versions 1 to 3 (sysstats' "older version").
+    pub old_version: u64,
 }
 
 impl ResponderCounters {
@@ -144,5 +148,7 @@ impl core::ops::AddAssign for ResponderCounters {
         self.access_dropped += o.access_dropped;
         self.auth_failed_silent += o.auth_failed_silent;
         self.buffer_too_small += o.buffer_too_small;
+        self.current_version += o.current_version;
+        self.old_version += o.old_version;
     }
 }
