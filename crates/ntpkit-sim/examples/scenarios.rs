@@ -15,6 +15,44 @@ fn compensated(mut s: Scenario) -> Scenario {
     s
 }
 
+/// The scenario with the oscillator's true frequency error in the drift file (a restart).
+fn with_drift(mut s: Scenario) -> Scenario {
+    s.restored_frequency = Some(-s.clock.frequency_error);
+    s
+}
+
+/// A library function: the scenario for a seed.
+type ScenarioFamily = fn(u64) -> Scenario;
+
+/// One row per scenario family over seeds 1..=8: the spread of RMS and end offsets.
+fn seed_spread(md: &mut String) {
+    md.push_str("\nThe same scenarios over seeds 1 to 8 (RFC):\n\n");
+    md.push_str("| scenario | RMS offset min..max | end offset min..max | freq error min..max |\n");
+    md.push_str("| --- | ---: | ---: | ---: |\n");
+    let families: [(&str, ScenarioFamily); 3] = [
+        ("LAN, 3 good servers", library::lan),
+        ("WAN, 3 good servers", library::wan),
+        ("LAN pool", library::pool),
+    ];
+    for (name, make) in families {
+        let reports: Vec<Report> = (1..=8).map(|seed| run(make(seed))).collect();
+        let range = |f: &dyn Fn(&Report) -> f64| {
+            let values: Vec<f64> = reports.iter().map(f).collect();
+            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (lo, hi)
+        };
+        let rms = range(&|r| r.rms_offset * 1e6);
+        let end = range(&|r| r.final_offset * 1e6);
+        let freq = range(&|r| r.frequency_error * 1e6);
+        let _ = writeln!(
+            md,
+            "| {name} | {:.0}..{:.0} us | {:.0}..{:.0} us | {:.3}..{:.3} PPM |",
+            rms.0, rms.1, end.0, end.1, freq.0, freq.1
+        );
+    }
+}
+
 fn main() {
     let seed = 1;
     let scenarios: Vec<(&str, Scenario)> = vec![
@@ -37,6 +75,10 @@ fn main() {
             library::start_offset(seed, 0.129),
         ),
         ("LAN, leap second inserted 2016-12-31", library::leap(seed)),
+        (
+            "WAN as above, frequency restored from a drift file",
+            with_drift(library::wan(seed)),
+        ),
         (
             "LAN pool (maxclock 4; dead, 2 falsetickers among 9 members)",
             library::pool(seed),
@@ -104,6 +146,7 @@ fn main() {
             r.steps.len()
         );
     }
+    seed_spread(&mut md);
     md.push_str(
         "\nThe leap row's maximum is the clock being one second ahead for the fraction of a\n",
     );
