@@ -3,8 +3,8 @@
 //! without CAP_SYS_TIME and is killed when the test ends (`bash .ci/install-peers`).
 //! Both read the same system clock, so the true offset is zero.
 //!
-//! (NTPsec 1.2 cannot be the peer: its `peer` is treated as `server` and it answers no
-//! symmetric active packet; seen in this test's first version.)
+//! (NTPsec 1.2 cannot be the peer: it logs "peer deprecated, treated as server" and
+//! answered none of our symmetric active packets in this test's first version.)
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
@@ -279,4 +279,27 @@ fn an_unauthenticated_chronyd_peer_mobilises_nothing() {
         Err(MobilizeRefusal::Unauthenticated)
     );
     assert_eq!(policy.limits().active(), 0);
+}
+
+#[test]
+fn our_active_association_and_chronyd_as_configured_peers_of_each_other() {
+    // Both sides configured (`peer` on each): both send symmetric active packets.
+    let our_port = free_port();
+    let socket = UdpSocket::bind(("127.0.0.1", our_port)).unwrap();
+    let chronyd = Chronyd::start(
+        "both",
+        &format!("peer 127.0.0.1 port {our_port} key 1 minpoll 3 maxpoll 3\n"),
+    );
+    socket.connect(("127.0.0.1", chronyd.port)).unwrap();
+    let (_, id) = keys();
+    let mut config = SymmetricConfig::with_key(id);
+    config.minpoll = 3;
+    config.maxpoll = 3;
+    let start = Instant::now();
+    let mut assoc = Assoc::new(config, start.elapsed(), rng());
+    let seen = drive(&socket, &mut assoc, start, 4, Duration::from_secs(90));
+    report("active-active", &seen);
+    assert_true_time(&seen, id, 4, &[1, 4]);
+    let log = chronyd.measurements();
+    assert!(chrony_accepted(&log) >= 2, "chronyd's measurements:\n{log}");
 }

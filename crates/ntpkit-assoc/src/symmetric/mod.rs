@@ -290,7 +290,8 @@ impl<R: ClientRng> SymmetricAssociation<R> {
     ///
     /// # Errors
     /// A [`Rejection`] when a test fails; the association is then exactly as before except
-    /// for [`SymmetricCounters::dropped`].
+    /// for [`SymmetricCounters::dropped`]. A stopped or demobilised association rejects
+    /// everything with [`Rejection::Stopped`].
     pub fn handle_packet(
         &mut self,
         now: Duration,
