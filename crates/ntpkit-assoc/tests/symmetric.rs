@@ -78,27 +78,27 @@ fn active_and_active_measure_each_other_unkeyed() {
 }
 
 #[test]
-fn active_and_passive_measure_each_other_with_md5() {
-    let a = Node::active(config(Some(MD5_ID)), -3_000_000, 3);
-    let b = Node::passive(passive_policy(), config(None), 9_500_000, 4);
-    let mut net = pair(a, b);
-    net.run_until(HOUR);
-    let passive = net.nodes[1].assoc.as_ref().expect("mobilised");
-    assert_eq!(passive.role(), Role::Passive);
-    assert_eq!(passive.key(), Some(key(MD5_ID)));
-    assert_measures_truth(&net, 0, 45);
-    assert_measures_truth(&net, 1, 45);
-    assert!(
-        net.nodes[0]
-            .samples()
-            .iter()
-            .all(|s| s.authenticated == Some(key(MD5_ID)))
-    );
-    assert!(
-        net.nodes[1].rejections.is_empty(),
-        "{:?}",
-        net.nodes[1].rejections
-    );
+fn active_and_passive_measure_each_other_with_md5_and_aes_cmac() {
+    for key_id in [MD5_ID, AES_ID] {
+        let a = Node::active(config(Some(key_id)), -3_000_000, 3);
+        let b = Node::passive(passive_policy(), config(None), 9_500_000, 4);
+        let mut net = pair(a, b);
+        net.run_until(HOUR);
+        let passive = net.nodes[1].assoc.as_ref().expect("mobilised");
+        assert_eq!(passive.role(), Role::Passive);
+        assert_eq!(passive.key(), Some(key(key_id)));
+        assert_measures_truth(&net, 0, 45);
+        assert_measures_truth(&net, 1, 45);
+        for i in 0..2 {
+            let samples = net.nodes[i].samples();
+            assert!(samples.iter().all(|s| s.authenticated == Some(key(key_id))));
+            assert!(
+                net.nodes[i].rejections.is_empty(),
+                "{:?}",
+                net.nodes[i].rejections
+            );
+        }
+    }
 }
 
 #[test]
@@ -233,5 +233,23 @@ fn our_packet_carries_our_system_variables_and_an_md5_mac_computed_independently
         md5.update(&bytes[..48]);
         assert_eq!(&bytes[48..52], &MD5_ID.to_be_bytes());
         assert_eq!(&bytes[52..], &md5.finalize()[..]);
+    }
+}
+
+#[test]
+fn an_aes_cmac_keyed_packet_carries_the_rfc_8573_mac_computed_independently() {
+    use aes::Aes128;
+    use cmac::{Cmac, Mac as _};
+    let a = Node::active(config(Some(AES_ID)), 0, 15);
+    let b = Node::passive(passive_policy(), config(None), 1_000_000, 16);
+    let mut net = pair(a, b);
+    net.run_until(Duration::from_secs(200));
+    for i in 0..2 {
+        let bytes = net.last_sent_by(i);
+        assert_eq!(bytes.len(), 48 + 4 + 16);
+        let mut m = <Cmac<Aes128> as cmac::KeyInit>::new_from_slice(&AES_SECRET).unwrap();
+        m.update(&bytes[..48]);
+        assert_eq!(&bytes[48..52], &AES_ID.to_be_bytes());
+        assert_eq!(&bytes[52..], &m.finalize().into_bytes()[..]);
     }
 }
