@@ -22,6 +22,8 @@ pub(crate) enum EventKind {
     Reply {
         slot: usize,
         bytes: [u8; PACKET_LEN],
+        /// The path held it (or its request) back ([`crate::REORDER_HOLD`]).
+        held_back: bool,
     },
 }
 

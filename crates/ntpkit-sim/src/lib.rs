@@ -31,7 +31,7 @@ mod server;
 mod sim;
 
 pub use clock::{ClockModel, SimClock};
-pub use network::{Jitter, PathModel, ServerKind, ServerSpec};
+pub use network::{Jitter, PathModel, REORDER_HOLD, ServerKind, ServerSpec};
 pub use rng::SimRng;
 pub use scenario::{PoolSpec, PoolTally, Report, Scenario, ServerTally};
 pub use sim::Simulation;

@@ -2,6 +2,10 @@
 
 use crate::rng::SimRng;
 
+/// Extra one-way delay of a packet the path holds back (reordering), seconds: far longer
+/// than any sane exchange, so the client's packet tests must refuse what arrives.
+pub const REORDER_HOLD: f64 = 10.0;
+
 /// How the one-way delay varies around its base.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -27,8 +31,8 @@ pub struct PathModel {
     pub jitter: Jitter,
     /// Probability each packet is lost.
     pub loss: f64,
-    /// Probability a packet is held back long enough to arrive after later ones (it then
-    /// fails the origin check and is dropped by the client).
+    /// Probability a packet is held back by [`REORDER_HOLD`]: it arrives after later ones
+    /// (a burst's) or at least far too late, and the client's packet tests refuse it.
     pub reorder: f64,
     /// True-time windows [start, end) in which every packet is lost.
     pub outages: Vec<(f64, f64)>,
@@ -69,7 +73,11 @@ impl PathModel {
             Jitter::Exponential(mean) => rng.exponential(mean),
             Jitter::HalfNormal(sigma) => (rng.normal() * sigma).abs(),
         };
-        let reorder = if rng.chance(self.reorder) { 10.0 } else { 0.0 };
+        let reorder = if rng.chance(self.reorder) {
+            REORDER_HOLD
+        } else {
+            0.0
+        };
         Some(self.base_delay + queue + reorder + if backward { self.asymmetry } else { 0.0 })
     }
 }

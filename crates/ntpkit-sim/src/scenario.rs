@@ -2,6 +2,7 @@
 //! clock filters, selection and discipline) against a set of simulated servers and pool
 //! members, and the figures it produced.
 
+use ntpkit_assoc::client::Rejection;
 use ntpkit_assoc::host::DemobilizeReason;
 use ntpkit_clock::leap::LeapTable;
 use ntpkit_clock::{ClockOptions, DisciplineOutcome};
@@ -139,6 +140,11 @@ pub struct Report {
     pub outcomes: (u64, u64, u64),
     /// Whether the client's system variables said "synchronised" at the end.
     pub synchronized_at_end: bool,
+    /// Replies held back by the path ([`crate::REORDER_HOLD`], either direction) that
+    /// reached the client.
+    pub held_back: u64,
+    /// Replies the host's packet tests refused, by reason.
+    pub rejected: Vec<(Rejection, u64)>,
     /// Events processed (for speed figures).
     pub events: u64,
 }

@@ -21,7 +21,7 @@ use ntpkit_wire::{KissCode, LeapIndicator, NtpDuration, NtpTimestamp, ReferenceI
 
 use crate::clock::SimClock;
 use crate::event::{Event, EventKind};
-use crate::network::{ServerKind, ServerSpec};
+use crate::network::{REORDER_HOLD, ServerKind, ServerSpec};
 use crate::rng::SimRng;
 use crate::scenario::{PoolTally, Report, Scenario, ServerTally};
 use crate::server::{self, PACKET_LEN};
@@ -165,8 +165,12 @@ impl Simulation {
                     self.measure();
                     self.schedule(self.now + 1.0, EventKind::Measure);
                 }
-                EventKind::Reply { slot, bytes } => {
-                    self.deliver(slot, &bytes);
+                EventKind::Reply {
+                    slot,
+                    bytes,
+                    held_back,
+                } => {
+                    self.deliver(slot, &bytes, held_back);
                     self.drive(None);
                 }
             }
@@ -336,23 +340,35 @@ impl Simulation {
         let Some(backward) = spec.path.transit(arrival + HOLD, true, &mut self.rng) else {
             return;
         };
+        let held_back = forward >= REORDER_HOLD || backward >= REORDER_HOLD;
         self.schedule(
             arrival + HOLD + backward,
-            EventKind::Reply { slot: index, bytes },
+            EventKind::Reply {
+                slot: index,
+                bytes,
+                held_back,
+            },
         );
     }
 
     /// A reply reaches the client.
-    fn deliver(&mut self, index: usize, bytes: &[u8]) {
+    fn deliver(&mut self, index: usize, bytes: &[u8], held_back: bool) {
         if self.exited || !self.slots.get(index).is_some_and(|s| s.live) {
             return;
         }
+        self.report.held_back += u64::from(held_back);
         let id = self.slots[index].id;
         let now = self.monotonic(None);
         // A failed packet test (a late reordered reply, say) changes nothing in the host.
-        let _ = self
+        if let Err(why) = self
             .host
-            .handle_packet(id, now, bytes, self.wall(), &self.keys);
+            .handle_packet(id, now, bytes, self.wall(), &self.keys)
+        {
+            match self.report.rejected.iter_mut().find(|(r, _)| *r == why) {
+                Some((_, n)) => *n += 1,
+                None => self.report.rejected.push((why, 1)),
+            }
+        }
         self.drain();
     }
 
