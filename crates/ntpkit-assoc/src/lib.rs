@@ -50,6 +50,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod broadcast;
 pub mod client;
 pub mod control;
 pub mod host;
