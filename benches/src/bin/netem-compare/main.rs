@@ -12,8 +12,11 @@
 //! ```text
 //! netem-compare [--minutes 20] [--settle-minutes 5] [--delay-ms 20] [--jitter-ms 5]
 //!     [--distribution normal|paretonormal] [--poll 4] [--ntpkitd PATH] [--work DIR]
-//!     [--csv docs/netem-offset.csv] [--svg docs/netem-offset.svg]
+//!     [--csv docs/netem-offset.csv] [--svg docs/netem-offset.svg] [--drift-ppm F]
 //! ```
+//!
+//! `--drift-ppm F` gives both clients a drift file with frequency F (0 is right: the clock
+//! they read is never adjusted), so neither spends its first half hour measuring it.
 
 mod delay;
 mod lab;
@@ -40,6 +43,7 @@ struct Options {
     work: PathBuf,
     csv: PathBuf,
     svg: PathBuf,
+    drift_ppm: Option<f64>,
 }
 
 fn default_ntpkitd() -> PathBuf {
@@ -60,6 +64,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
         work: std::env::temp_dir().join(format!("netem-compare-{}", std::process::id())),
         csv: "docs/netem-offset.csv".into(),
         svg: "docs/netem-offset.svg".into(),
+        drift_ppm: None,
     };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -79,6 +84,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
             "--work" => o.work = value.into(),
             "--csv" => o.csv = value.into(),
             "--svg" => o.svg = value.into(),
+            "--drift-ppm" => o.drift_ppm = Some(num()?),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -131,6 +137,7 @@ fn compare(o: &Options) -> Result<(), String> {
             o.shape.clone(),
             seed.to_string(),
         ],
+        drift_ppm: o.drift_ppm,
     };
     let mut lab = lab::Lab::create()?;
     let start = now_unix();
@@ -193,8 +200,13 @@ fn compare(o: &Options) -> Result<(), String> {
         },
     ];
     let settle = start + o.settle_minutes * 60.0;
+    let drift = o.drift_ppm.map_or_else(
+        || "no drift file".to_owned(),
+        |f| format!("drift file {f} PPM"),
+    );
     println!(
-        "one-way delay {} ms +- {} ms ({}) each way, poll {} s, {} min, first {} min excluded",
+        "one-way delay {} ms +- {} ms ({}) each way, poll {} s, {drift}, {} min, first {} min \
+         excluded",
         o.delay_ms,
         o.jitter_ms,
         o.shape,
@@ -204,7 +216,7 @@ fn compare(o: &Options) -> Result<(), String> {
     );
     print!("{}", report::table(&series, settle));
     let title = format!(
-        "ntpkitd vs chronyd -x, same server, one-way delay {} ms +- {} ms ({}), poll {} s",
+        "ntpkitd vs chronyd -x, same server, one-way delay {} ms +- {} ms ({}), poll {} s, {drift}",
         o.delay_ms,
         o.jitter_ms,
         o.shape,

@@ -30,6 +30,10 @@ pub(crate) struct Setup<'a> {
     pub(crate) poll: u8,
     /// The relay's arguments after `relay LISTEN SERVER`.
     pub(crate) relay_args: Vec<String>,
+    /// A frequency (PPM) both clients start from, as if from a drift file; `None`: no drift
+    /// file, so each starts by measuring the frequency (ntpkitd then holds its filter on
+    /// newest samples through the stepout interval twice, as ntpd does).
+    pub(crate) drift_ppm: Option<f64>,
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
@@ -93,11 +97,23 @@ pub(crate) fn start(lab: &mut Lab, work: &Path, setup: &Setup<'_>) -> Result<Dir
 
     let p = setup.poll;
     let server_line = format!("server {SERVER_SIDE} iburst minpoll {p} maxpoll {p}\n");
+    let (mut chrony_drift, mut ntpkit_drift) = (String::new(), String::new());
+    if let Some(ppm) = setup.drift_ppm {
+        // chrony's drift file: frequency and its skew (PPM); ntpd's: the frequency alone.
+        let (c, n) = (
+            dirs.chrony.join("chrony.drift"),
+            dirs.ntpkit.join("ntp.drift"),
+        );
+        write(&c, &format!("{ppm:.6} 1.000000\n"))?;
+        write(&n, &format!("{ppm:.3}\n"))?;
+        chrony_drift = format!("driftfile {}\n", c.display());
+        ntpkit_drift = format!("driftfile {}\n", n.display());
+    }
     let conf = dirs.chrony.join("chrony.conf");
     write(
         &conf,
         &format!(
-            "{server_line}port 0\ncmdport 0\npidfile {d}/chronyd.pid\nlogdir {d}\n\
+            "{server_line}{chrony_drift}port 0\ncmdport 0\npidfile {d}/chronyd.pid\nlogdir {d}\n\
              log tracking measurements statistics\n",
             d = dirs.chrony.display()
         ),
@@ -120,7 +136,7 @@ pub(crate) fn start(lab: &mut Lab, work: &Path, setup: &Setup<'_>) -> Result<Dir
     write(
         &conf,
         &format!(
-            "{server_line}statsdir {d}/\nstatistics loopstats peerstats rawstats\n\
+            "{server_line}{ntpkit_drift}statsdir {d}/\nstatistics loopstats peerstats rawstats\n\
              filegen loopstats type none\nfilegen peerstats type none\nfilegen rawstats type none\n",
             d = dirs.ntpkit.display()
         ),
