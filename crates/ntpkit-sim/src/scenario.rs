@@ -37,8 +37,10 @@ pub struct Scenario {
     pub settle: f64,
     /// Interval (true seconds) between trace points.
     pub trace_every: f64,
-    /// Poll in bursts of eight at start (`iburst`).
+    /// Poll in bursts at start and while a server is unreachable (`iburst`).
     pub iburst: bool,
+    /// Poll in bursts of eight at every poll (`burst`).
+    pub burst: bool,
 }
 
 impl Scenario {
@@ -59,6 +61,7 @@ impl Scenario {
             settle: 0.0,
             trace_every: 16.0,
             iburst: true,
+            burst: false,
         }
     }
 }

@@ -217,7 +217,11 @@ impl Simulation {
         let index = self.slots.len();
         let mut client = ClientConfig::default();
         client.iburst = self.scenario.iburst;
+        client.burst = self.scenario.burst;
         client.local_precision = PRECISION;
+        // `server ... minpoll M maxpoll N` on every line: the scenario's poll bounds.
+        client.minpoll = self.scenario.options.tinker.minpoll;
+        client.maxpoll = self.scenario.options.tinker.maxpoll;
         // The address we would advertise as reference id: 10.0.x.y for source x*256+y.
         let refid = ReferenceId([10, 0, (index >> 8) as u8, index as u8]);
         let mut config = SourceConfig::new(client, refid);
