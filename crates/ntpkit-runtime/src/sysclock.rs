@@ -27,6 +27,7 @@ mod ops;
 mod timex;
 
 use std::io;
+use std::time::Duration;
 
 use ntpkit_clock::{Clock, ClockStatus};
 use ntpkit_wire::{LeapIndicator, NtpDuration, NtpTimestamp};
@@ -102,6 +103,40 @@ impl SystemClock {
     /// `PermissionDenied` without `CAP_SYS_TIME`; otherwise as `clock_adjtime(2)`.
     pub fn take_over(&mut self) -> io::Result<()> {
         ops::take_over(&mut Kernel)
+    }
+
+    /// Slews the clock by `offset` once, as `adjtime(3)` and `ntpdig -s` do
+    /// (`ADJ_OFFSET_SINGLESHOT`): the kernel runs the clock up to 500 us a second fast
+    /// (positive `offset`) or slow until the offset, rounded to the microsecond, is worked
+    /// off: 2 ms take 4 s, one second 33 minutes ([`Self::slew_duration`]). Replaces a slew
+    /// still in progress (the part already done stays done). Meant for one-shot clients:
+    /// a discipline steers through [`Clock`] instead, and [`Self::take_over`] cancels a slew.
+    ///
+    /// # Errors
+    /// `InvalidInput` beyond +-2145 s (whole seconds; glibc's `adjtime(3)` limit, so that
+    /// the microseconds fit a 32-bit `long`); `PermissionDenied` without `CAP_SYS_TIME`;
+    /// otherwise as `clock_adjtime(2)`.
+    pub fn slew(&mut self, offset: NtpDuration) -> io::Result<()> {
+        ops::slew(&mut Kernel, offset)
+    }
+
+    /// How long the kernel takes to work off a [`Self::slew`] of `offset`, at its fixed
+    /// 500 us a second (`MAX_TICKADJ` in `kernel/time/ntp.c`), rounded up to the second.
+    ///
+    /// ```
+    /// use ntpkit_runtime::SystemClock;
+    /// use ntpkit_wire::NtpDuration;
+    /// use std::time::Duration;
+    ///
+    /// let d = SystemClock::slew_duration(NtpDuration::from_seconds_f64(-0.012345));
+    /// assert_eq!(d, Duration::from_secs(25));
+    /// ```
+    pub fn slew_duration(offset: NtpDuration) -> Duration {
+        let seconds = timex::micros(offset)
+            .unsigned_abs()
+            .div_ceil(timex::SLEW_US_PER_SEC.unsigned_abs().into());
+        // |offset| < 2^31 s, so the seconds fit a u64 by far.
+        Duration::from_secs(u64::try_from(seconds).unwrap_or(u64::MAX))
     }
 
     /// Tells the kernel the clock is synchronised, with error bounds in seconds (RFC 5905's
@@ -232,6 +267,17 @@ mod tests {
         let now = clock.now().unwrap();
         let (secs, _) = now.to_unix(t.secs);
         assert!((secs - t.secs).abs() <= 1, "{secs} vs {}", t.secs);
+    }
+
+    #[test]
+    fn slews_take_a_second_per_500_microseconds() {
+        let d = |s: f64| SystemClock::slew_duration(NtpDuration::from_seconds_f64(s));
+        assert_eq!(d(0.002), Duration::from_secs(4));
+        assert_eq!(d(-1.0), Duration::from_secs(2_000));
+        assert_eq!(d(0.000_501), Duration::from_secs(2));
+        assert_eq!(d(0.0), Duration::ZERO);
+        // Beyond what slew() accepts it still answers (a day: 172.8 million seconds).
+        assert_eq!(d(86_400.0), Duration::from_secs(172_800_000));
     }
 
     #[test]

@@ -106,6 +106,14 @@ mod tests {
         let tx = to_kernel(&timex::frequency_request(12.5e-6).unwrap()).unwrap();
         assert_eq!((tx.modes, tx.freq, tx.offset), (0x0002, 819_200, 0));
         assert_eq!((tx.time.tv_sec, tx.time.tv_usec), (0, 0));
+        // A one-shot slew of -1.5 ms: -1500 us in `offset`, the adjtime(3) mode, nothing else.
+        let tx = to_kernel(&timex::slew_request(NtpDuration::from_seconds_f64(-0.0015)).unwrap())
+            .unwrap();
+        assert_eq!(
+            (tx.modes, tx.offset, tx.freq, tx.status),
+            (0x8001, -1500, 0, 0)
+        );
+        assert_eq!((tx.time.tv_sec, tx.time.tv_usec), (0, 0));
         // A kernel PLL update: offset in ns, time constant, error bounds in us.
         let tx = to_kernel(&timex::kernel_pll_request(0, 0.002, 7, 0.01, 0.0005).unwrap()).unwrap();
         assert_eq!((tx.offset, tx.constant), (2_000_000, 7));

@@ -282,6 +282,28 @@ fn kernel_pll_updates_switch_the_pll_on_and_feed_it_nanoseconds() {
 }
 
 #[test]
+fn slews_reach_the_kernel_as_adjtime_microseconds_and_replace_each_other() {
+    let mut k = ModelKernel::new();
+    ops::slew(&mut k, NtpDuration::from_seconds_f64(0.012_345)).unwrap();
+    assert_eq!(k.adjtime_us, 12_345);
+    assert_eq!(k.calls, [ADJ_ADJTIME | ADJ_OFFSET]);
+    // adjtime(3) semantics: a new slew replaces the one in progress, sign and all.
+    ops::slew(&mut k, seconds(-(1 << 31))).unwrap();
+    assert_eq!(k.adjtime_us, -500_000);
+    // The PLL, the frequency and the status are none of its business.
+    assert_eq!((k.status, k.freq, k.time_offset_ns), (STA_UNSYNC, 0, 0));
+    assert_eq!(k.stepped_ns, 0);
+    // Out of range: refused before any call, the slew in progress untouched.
+    let e = ops::slew(&mut k, NtpDuration::from_seconds(3000)).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    assert_eq!(k.calls.len(), 2);
+    assert_eq!(k.adjtime_us, -500_000);
+    // Taking the clock over afterwards cancels it.
+    ops::take_over(&mut k).unwrap();
+    assert_eq!(k.adjtime_us, 0);
+}
+
+#[test]
 fn tai_offset() {
     let mut k = ModelKernel::new();
     ops::set_tai(&mut k, 37).unwrap();
@@ -301,6 +323,7 @@ fn without_cap_sys_time_every_change_is_permission_denied_and_reads_still_work()
     let before = k.reply();
     let denied = |r: io::Result<()>| r.unwrap_err().kind() == io::ErrorKind::PermissionDenied;
     assert!(denied(ops::step(&mut k, seconds(1 << 32))));
+    assert!(denied(ops::slew(&mut k, seconds(1 << 30))));
     assert!(denied(ops::set_frequency(&mut k, 1e-6)));
     assert!(denied(ops::set_leap(&mut k, LeapIndicator::InsertSecond)));
     assert!(denied(ops::take_over(&mut k)));
@@ -308,5 +331,5 @@ fn without_cap_sys_time_every_change_is_permission_denied_and_reads_still_work()
     assert!(denied(ops::set_tai(&mut k, 37)));
     assert!(denied(ops::kernel_pll(&mut k, 0.01, 6, 0.01, 0.001)));
     assert_eq!(ops::read(&mut k).unwrap(), before);
-    assert_eq!(k.stepped_ns, 0);
+    assert_eq!((k.stepped_ns, k.adjtime_us), (0, 0));
 }

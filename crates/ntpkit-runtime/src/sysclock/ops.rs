@@ -19,6 +19,13 @@ pub(crate) fn step(k: &mut impl Adjtime, offset: NtpDuration) -> io::Result<()> 
     k.adjtime(&timex::step_request(offset)).map(drop)
 }
 
+/// Slews the clock by `offset` once (`adjtime(3)`), replacing any slew in progress.
+pub(crate) fn slew(k: &mut impl Adjtime, offset: NtpDuration) -> io::Result<()> {
+    let request = timex::slew_request(offset)
+        .ok_or_else(|| invalid("slew beyond adjtime's +-2145 s: step instead"))?;
+    k.adjtime(&request).map(drop)
+}
+
 /// Sets the frequency correction (s/s).
 pub(crate) fn set_frequency(k: &mut impl Adjtime, frequency: f64) -> io::Result<()> {
     let request =

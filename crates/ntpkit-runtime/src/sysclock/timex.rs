@@ -69,6 +69,38 @@ pub(crate) fn step_request(offset: NtpDuration) -> Timex {
     }
 }
 
+/// The largest one-shot slew, microseconds: glibc's `adjtime(3)` refuses whole seconds beyond
+/// `INT_MAX / 10^6 - 2` = 2145 so that the microseconds fit a 32-bit `long`. The kernel itself
+/// stores any `long` in `time_adjust` unchecked (`kernel/time/ntp.c`, `__do_adjtimex`), but
+/// at its 500 us a second a 2145 s slew already takes 50 days.
+pub(crate) const MAX_SLEW_US: i64 = 2_145_999_999;
+/// How fast the kernel works off a one-shot slew (`MAX_TICKADJ`): 500 us each second.
+pub(crate) const SLEW_US_PER_SEC: i64 = 500;
+
+/// `offset` in whole microseconds (rounded half up, as [`split_offset`] rounds nanoseconds),
+/// or `None` beyond +-[`MAX_SLEW_US`].
+pub(crate) fn slew_micros(offset: NtpDuration) -> Option<i64> {
+    i64::try_from(micros(offset))
+        .ok()
+        .filter(|us| us.abs() <= MAX_SLEW_US)
+}
+
+/// `offset` in whole microseconds, rounded half up; exact in i128 for any offset.
+pub(crate) fn micros(offset: NtpDuration) -> i128 {
+    (i128::from(offset.to_bits()) * 1_000_000 + (1 << 31)) >> 32
+}
+
+/// The request that slews the clock by `offset` once, as `adjtime(3)` does
+/// (`ADJ_OFFSET_SINGLESHOT`, offset in microseconds whatever `STA_NANO` says; positive runs
+/// the clock fast until it has gained `offset`). `None` beyond the range [`MAX_SLEW_US`].
+pub(crate) fn slew_request(offset: NtpDuration) -> Option<Timex> {
+    Some(Timex {
+        modes: libc::ADJ_OFFSET_SINGLESHOT,
+        offset: slew_micros(offset)?,
+        ..Timex::default()
+    })
+}
+
 /// `frequency` (s/s) as `timex.freq` (PPM << 16), rounded and clamped to +-500 PPM, or
 /// `None` for NaN (which no clamp can make meaningful).
 pub(crate) fn freq_from_frequency(frequency: f64) -> Option<i64> {
@@ -355,6 +387,50 @@ mod tests {
     }
 
     #[test]
+    fn slew_requests_are_adjtime_microseconds() {
+        // 0.25 s = 2^30: 250000 us, in the old-fashioned adjtime(3) mode 0x8001.
+        let r = slew_request(secs(1 << 30)).unwrap();
+        assert_eq!(r.modes, 0x8001);
+        assert_eq!(r.modes, ADJ_OFFSET_SINGLESHOT);
+        assert_eq!(r.offset, 250_000);
+        // Nothing else is asked of the kernel.
+        assert_eq!((r.freq, r.status, r.time_sec, r.time_usec), (0, 0, 0, 0));
+        // -0.5 s is -500000 us: no seconds/fraction split, the sign stays on the value.
+        assert_eq!(slew_request(secs(-(1 << 31))).unwrap().offset, -500_000);
+        // 2^-12 s = 244.140625 us rounds to 244; 2^-11 s = 488.28125 us to 488;
+        // 3 * 2^-13 s = 366.2109375 us to 366.
+        assert_eq!(slew_micros(secs(1 << 20)), Some(244));
+        assert_eq!(slew_micros(secs(1 << 21)), Some(488));
+        assert_eq!(slew_micros(secs(3 << 19)), Some(366));
+        assert_eq!(slew_micros(secs(-(1 << 20))), Some(-244));
+        // 2^-7 s = 7812.5 us exactly: half rounds up, towards +infinity on both signs.
+        assert_eq!(slew_micros(secs(1 << 25)), Some(7_813));
+        assert_eq!(slew_micros(secs(-(1 << 25))), Some(-7_812));
+        assert_eq!(
+            slew_micros(NtpDuration::from_seconds_f64(-0.000_000_4)),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn slews_beyond_glibc_adjtime_range_are_refused() {
+        // glibc: whole seconds within +-(INT_MAX / 1000000 - 2) = +-2145.
+        assert_eq!(
+            slew_micros(NtpDuration::from_seconds(2145)),
+            Some(2_145_000_000)
+        );
+        assert_eq!(
+            slew_micros(NtpDuration::from_seconds_f64(-2_145.999_999)),
+            Some(-2_145_999_999)
+        );
+        assert_eq!(slew_micros(NtpDuration::from_seconds(2146)), None);
+        assert_eq!(slew_micros(NtpDuration::from_seconds(-2146)), None);
+        assert_eq!(slew_request(NtpDuration::from_seconds(86_400)), None);
+        assert_eq!(slew_micros(secs(i64::MIN)), None);
+        assert_eq!(slew_micros(secs(i64::MAX)), None);
+    }
+
+    #[test]
     fn frequency_is_ppm_with_a_sixteen_bit_fraction() {
         let r = frequency_request(1e-6).unwrap();
         assert_eq!(r.modes, ADJ_FREQUENCY);
@@ -535,6 +611,19 @@ mod tests {
                 // s + ns/10^9 within half a nanosecond of bits/2^32 (compared in 2^-32 ns).
                 let total = (i128::from(s) * 1_000_000_000 + i128::from(ns)) << 32;
                 prop_assert!((total - i128::from(bits) * 1_000_000_000).abs() <= 1 << 31);
+            }
+
+            #[test]
+            fn any_offset_slews_to_the_nearest_microsecond_or_is_refused(bits in any::<i64>()) {
+                // bits / 2^32 s in units of 2^-32 us.
+                let exact = i128::from(bits) * 1_000_000;
+                match slew_micros(NtpDuration::from_bits(bits)) {
+                    Some(us) => {
+                        prop_assert!(us.abs() <= 2_145_999_999);
+                        prop_assert!(((i128::from(us) << 32) - exact).abs() <= 1 << 31);
+                    }
+                    None => prop_assert!(exact.abs() > 2_145_999_999_i128 << 32),
+                }
             }
 
             #[test]
