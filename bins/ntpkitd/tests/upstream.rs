@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use common::{
-    Daemon, Netns, Peer, TempDir, chronyd_server, ntpq, require, wait_log, without_sys_time,
+    Daemon, Netns, Peer, TempDir, chronyd_server, chronyd_server_with, ntpq, require, wait_log,
+    without_sys_time,
 };
 
 const NTPSEC_NTPD: &str = concat!(
@@ -150,6 +151,59 @@ fn ntpsec_upstream_with_md5_and_aes_cmac_keys_synchronises() {
         let line =
             synced.unwrap_or_else(|| panic!("key {key}: never synchronised: {:?}", daemon.log));
         assert!(line.contains("stratum 2"), "{line}");
+    }
+}
+
+#[test]
+fn ntpsec_upstream_without_a_key_synchronises() {
+    let dir = TempDir::new();
+    let ns = Netns::new();
+    let _ntpd = ntpsec_server(&ns, &dir, "");
+    let conf = dir.write("ntp.conf", "server 127.0.0.1 iburst minpoll 3 maxpoll 4\n");
+    let mut daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:12300"], Some(&ns));
+    let line = wait_log(&mut daemon, "synchronised to", 30)
+        .unwrap_or_else(|| panic!("never synchronised to NTPsec: {:?}", daemon.log));
+    assert!(line.contains("stratum 2"), "{line}");
+}
+
+/// The same 16 secret bytes in chrony's key file (HEX:) and ours (hex digits).
+const SHARED_SECRET_HEX: &str = "8f4a1c2e9b7d3f60a5c4e2d1b0a99887";
+
+#[test]
+fn chronyd_upstream_with_an_md5_key_synchronises_and_a_wrong_key_does_not() {
+    for (ours, expect_sync) in [
+        (SHARED_SECRET_HEX, true),
+        ("00112233445566778899aabbccddeeff", false),
+    ] {
+        let dir = TempDir::new();
+        let ns = Netns::new();
+        let chrony_keys = dir.write("chrony.keys", &format!("1 MD5 HEX:{SHARED_SECRET_HEX}\n"));
+        let _chronyd = chronyd_server_with(
+            &ns,
+            &dir,
+            11123,
+            &format!("keyfile {}", chrony_keys.display()),
+        );
+        let keys = dir.write("ntp.keys", &format!("1 MD5 {ours}\n"));
+        let conf = dir.write(
+            "ntp.conf",
+            &format!(
+                "keys {}\ntrustedkey 1\nserver 127.0.0.1 port 11123 key 1 iburst minpoll 3 maxpoll 4\n",
+                keys.display()
+            ),
+        );
+        let mut daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:12300"], Some(&ns));
+        let synced = wait_log(
+            &mut daemon,
+            "synchronised to",
+            if expect_sync { 30 } else { 20 },
+        );
+        assert_eq!(
+            synced.is_some(),
+            expect_sync,
+            "key {ours}: {:?}",
+            daemon.log
+        );
     }
 }
 

@@ -284,12 +284,17 @@ impl Drop for Peer {
 
 /// chronyd as a stratum 1 local reference on 127.0.0.1:`port` inside `ns`.
 pub fn chronyd_server(ns: &Netns, dir: &TempDir, port: u16) -> Peer {
+    chronyd_server_with(ns, dir, port, "")
+}
+
+/// As [`chronyd_server`], with `extra` configuration lines.
+pub fn chronyd_server_with(ns: &Netns, dir: &TempDir, port: u16, extra: &str) -> Peer {
     require("chronyd");
     let conf = dir.write(
         "chrony.conf",
         &format!(
             "local stratum 1\nallow 127.0.0.1\nport {port}\nbindaddress 127.0.0.1\ncmdport 0\n\
-             pidfile {d}/chronyd.pid\ndriftfile {d}/chrony.drift\n",
+             pidfile {d}/chronyd.pid\ndriftfile {d}/chrony.drift\n{extra}\n",
             d = dir.0.display()
         ),
     );
