@@ -33,9 +33,14 @@ pub(crate) enum ClientError {
     /// Key file or key id problem.
     #[error("{0}")]
     Keys(String),
-    /// `-s`/`-S` asked for.
+    /// `-S`/`-s` without the privilege to set the clock: found before querying, or the
+    /// kernel's `EPERM`.
     #[error("{0}")]
-    ClockRefused(&'static str),
+    ClockRefused(String),
+    /// `-S`/`-s`: the clock was not adjusted for another reason (unsynchronised server,
+    /// slew out of range, the kernel refusing the value).
+    #[error("{0}")]
+    NotAdjusted(String),
     /// Socket trouble.
     #[error("{0}")]
     Io(String),
@@ -70,6 +75,7 @@ impl ClientError {
             Self::BadMac { .. } => 6,
             Self::Keys(_) => 7,
             Self::ClockRefused(_) => 8,
+            Self::NotAdjusted(_) => 9,
         }
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! All protocol work (request, packet tests, kisses, authentication, sample arithmetic) is
 //! `ntpkit_assoc::client::ClientAssociation`; this binary only resolves the name, moves
-//! datagrams and prints. It never sets the clock.
+//! datagrams and prints. Only with `-S` (step) or `-s` (slew) does it touch the clock, once,
+//! by the reported offset.
 
+mod adjust;
 mod error;
 mod keys;
 mod output;
@@ -15,12 +17,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use ntpkit_runtime::SystemClock;
 
+use adjust::{ClockAction, Measured};
 use error::ClientError;
 use query::QueryOptions;
 
 /// Query an NTP server once and print offset, delay, dispersion, stratum, reference id
-/// and leap indicator.
+/// and leap indicator; with -S or -s, step or slew the clock by that offset.
 #[derive(Parser)]
 #[command(name = "ntpkit-client", version)]
 struct Args {
@@ -45,12 +49,24 @@ struct Args {
     /// Print a JSON document instead of text.
     #[arg(long)]
     json: bool,
-    /// Step the clock (refused: not supported by this client).
-    #[arg(short = 's', long)]
+    /// Step the clock by the reported offset (as ntpdig -S; needs CAP_SYS_TIME).
+    #[arg(short = 'S', long, conflicts_with = "slew")]
     step: bool,
-    /// Slew the clock (refused: not supported by this client).
-    #[arg(short = 'S', long)]
+    /// Slew the clock by the reported offset, at most +-2145 s (adjtime(3), as ntpdig -s;
+    /// needs CAP_SYS_TIME).
+    #[arg(short = 's', long)]
     slew: bool,
+}
+
+impl Args {
+    /// `-S`, `-s` or neither (clap refuses both).
+    fn clock_action(&self) -> Option<ClockAction> {
+        match (self.step, self.slew) {
+            (true, _) => Some(ClockAction::Step),
+            (false, true) => Some(ClockAction::Slew),
+            (false, false) => None,
+        }
+    }
 }
 
 fn seconds(value: f64, what: &str) -> Result<Duration, ClientError> {
@@ -76,14 +92,17 @@ fn resolve(server: &str) -> Result<SocketAddr, ClientError> {
 }
 
 fn run(args: &Args) -> Result<(), ClientError> {
-    if args.step || args.slew {
-        return Err(ClientError::ClockRefused(
-            if ntpkit_runtime::can_set_clock() {
-                "refusing to set the clock: -s/-S are not implemented by ntpkit-client; run ntpkitd to discipline the clock"
-            } else {
-                "refusing to set the clock: this process lacks CAP_SYS_TIME (and -s/-S are not implemented by ntpkit-client)"
-            },
-        ));
+    let action = args.clock_action();
+    // Refuse before sending anything: a query whose result cannot be applied is wasted
+    // load on the server, and the user asked for an adjustment, not a report.
+    if let Some(action) = action
+        && !ntpkit_runtime::can_set_clock()
+    {
+        return Err(ClientError::ClockRefused(format!(
+            "refusing to {} the clock: this process lacks CAP_SYS_TIME (run as root, or \
+             grant it with setcap cap_sys_time+ep); nothing was sent",
+            action.verb()
+        )));
     }
     let key = match (&args.keyfile, args.key_id) {
         (Some(path), Some(id)) => Some(keys::load(path, id)?),
@@ -98,8 +117,20 @@ fn run(args: &Args) -> Result<(), ClientError> {
         key,
     };
     let samples = query::run(&opts)?;
-    output::print(&args.server, server, &samples, args.json);
-    Ok(())
+    let best = output::best(&samples).ok_or_else(|| ClientError::Io("no sample".into()))?;
+    let adjustment =
+        action.map(|action| adjust::apply(&mut SystemClock::new(), action, Measured::from(best)));
+    output::print(
+        &args.server,
+        server,
+        &samples,
+        adjustment.as_ref(),
+        args.json,
+    );
+    match adjustment.and_then(|a| a.error) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 fn main() -> ExitCode {

@@ -4,12 +4,27 @@ use ntpkit_assoc::ClientSample;
 use ntpkit_wire::LeapIndicator;
 use serde::Serialize;
 
+use crate::adjust::Adjustment;
+
 /// One sample as printed.
 #[derive(Serialize)]
 struct SampleOut {
     offset: f64,
     delay: f64,
     dispersion: f64,
+}
+
+/// What `-S`/`-s` did (`--json` `adjustment`; null without them).
+#[derive(Serialize)]
+struct AdjustmentOut {
+    /// "step" or "slew".
+    action: &'static str,
+    /// Seconds handed to the clock.
+    offset: f64,
+    /// Whether the clock took it.
+    applied: bool,
+    /// Why not, when it did not.
+    error: Option<String>,
 }
 
 /// The whole report (`--json`).
@@ -28,6 +43,7 @@ struct Report<'a> {
     delay: f64,
     dispersion: f64,
     samples: Vec<SampleOut>,
+    adjustment: Option<AdjustmentOut>,
 }
 
 fn leap_name(leap: LeapIndicator) -> &'static str {
@@ -51,18 +67,24 @@ fn refid_text(s: &ClientSample) -> String {
     }
 }
 
-/// Prints the report; the summary line uses the sample of lowest delay (as the clock
-/// filter would).
+/// The sample the report and `-S`/`-s` use: the lowest delay, as the clock filter would
+/// pick it.
+pub(crate) fn best(samples: &[ClientSample]) -> Option<&ClientSample> {
+    samples
+        .iter()
+        .min_by(|a, b| a.sample.delay.total_cmp(&b.sample.delay))
+}
+
+/// Prints the report: every sample, the server, the [`best`] sample, and what `-S`/`-s`
+/// did to the clock.
 pub(crate) fn print(
     host: &str,
     address: std::net::SocketAddr,
     samples: &[ClientSample],
+    adjustment: Option<&Adjustment>,
     json: bool,
 ) {
-    let Some(best) = samples
-        .iter()
-        .min_by(|a, b| a.sample.delay.total_cmp(&b.sample.delay))
-    else {
+    let Some(best) = best(samples) else {
         return;
     };
     let report = Report {
@@ -86,6 +108,12 @@ pub(crate) fn print(
                 dispersion: s.sample.dispersion,
             })
             .collect(),
+        adjustment: adjustment.map(|a| AdjustmentOut {
+            action: a.action.verb(),
+            offset: a.offset,
+            applied: a.error.is_none(),
+            error: a.error.as_ref().map(ToString::to_string),
+        }),
     };
     if json {
         match serde_json::to_string_pretty(&report) {
@@ -115,4 +143,7 @@ pub(crate) fn print(
         "offset {:+.9} s, delay {:.9} s, dispersion {:.9} s",
         report.offset, report.delay, report.dispersion
     );
+    if let Some(a) = adjustment {
+        println!("{}", a.describe());
+    }
 }
