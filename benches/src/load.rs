@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Requests in flight at saturation.
 pub const WINDOW: u64 = 64;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Where the reply carries the request's transmit timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +41,11 @@ pub struct LoadResult {
     pub elapsed: Duration,
     /// Round-trip latencies of the replies, in nanoseconds, sorted.
     pub latencies_ns: Vec<u32>,
+    /// NTP servers only: the clock offset each reply implies, in nanoseconds, sorted. Server
+    /// and load generator read the same clock, so anything but zero is an error of the
+    /// server's timestamps, chiefly a transmit timestamp taken long before the reply left
+    /// (RFC 5905: offset = ((T2 - T1) + (T3 - T4)) / 2).
+    pub offsets_ns: Vec<i64>,
 }
 
 impl LoadResult {
@@ -65,6 +70,15 @@ impl LoadResult {
         }
         let i = ((self.latencies_ns.len() - 1) as f64 * p / 100.0).round() as usize;
         f64::from(self.latencies_ns[i]) / 1000.0
+    }
+
+    /// The `p`th percentile of the offsets' magnitudes in microseconds (`None` without any).
+    pub fn offset_magnitude_percentile_us(&self, p: f64) -> Option<f64> {
+        let mut magnitudes: Vec<u64> = self.offsets_ns.iter().map(|o| o.unsigned_abs()).collect();
+        magnitudes.sort_unstable();
+        let last = magnitudes.len().checked_sub(1)?;
+        let i = (last as f64 * p / 100.0).round() as usize;
+        magnitudes.get(i).map(|&ns| ns as f64 / 1000.0)
     }
 
     /// The `p`th percentile latency over every request sent, a lost request counting as
@@ -93,12 +107,20 @@ pub fn run(
     socket.set_read_timeout(Some(Duration::from_millis(50)))?;
     let receiver = socket.try_clone()?;
     let start = Instant::now();
+    let wall_start = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let done = Arc::new(AtomicBool::new(false));
     let rx_done = done.clone();
     let answered = Arc::new(AtomicU64::new(0));
     let rx_answered = answered.clone();
     let rx = std::thread::spawn(move || {
         let mut latencies = Vec::with_capacity(8 << 20);
+        let mut offsets = Vec::with_capacity(if echoes == Echoes::NtpOrigin {
+            8 << 20
+        } else {
+            0
+        });
         let mut buf = [0u8; 256];
         let at = if echoes == Echoes::NtpOrigin { 24 } else { 40 };
         loop {
@@ -107,6 +129,9 @@ pub fn run(
                     let now = start.elapsed().as_nanos() as u64;
                     let sent_at = u64::from_be_bytes(buf[at..at + 8].try_into().unwrap_or([0; 8]));
                     rx_answered.fetch_add(1, Ordering::Release);
+                    if offsets.len() < offsets.capacity() {
+                        offsets.push(offset_ns(&buf, sent_at, now, wall_start));
+                    }
                     if latencies.len() < latencies.capacity() {
                         latencies
                             .push(u32::try_from(now.saturating_sub(sent_at)).unwrap_or(u32::MAX));
@@ -117,7 +142,7 @@ pub fn run(
                 Err(_) => {}
             }
         }
-        latencies
+        (latencies, offsets)
     });
     let mut request = [0u8; 48];
     request[0] = 0x23; // version 4, mode 3
@@ -167,14 +192,36 @@ pub fn run(
     let elapsed = start.elapsed();
     std::thread::sleep(Duration::from_millis(200));
     done.store(true, Ordering::Release);
-    let mut latencies = rx.join().unwrap_or_default();
+    let (mut latencies, mut offsets) = rx.join().unwrap_or_default();
     latencies.sort_unstable();
+    offsets.sort_unstable();
     Ok(LoadResult {
         sent: count,
         received: latencies.len() as u64,
         elapsed,
         latencies_ns: latencies,
+        offsets_ns: offsets,
     })
+}
+
+/// Seconds from the Unix epoch to the NTP epoch's era 0 (1900), RFC 5905 figure 4.
+const NTP_UNIX_OFFSET: i64 = 2_208_988_800;
+
+/// An NTP timestamp (era 0) as nanoseconds after `wall_start` (time since the Unix epoch).
+fn ntp_after(bytes: &[u8], wall_start: Duration) -> i64 {
+    let secs = i64::from(u32::from_be_bytes(bytes[..4].try_into().unwrap_or([0; 4])));
+    let frac = u64::from(u32::from_be_bytes(bytes[4..8].try_into().unwrap_or([0; 4])));
+    let unix_ns = (secs - NTP_UNIX_OFFSET) * 1_000_000_000 + ((frac * 1_000_000_000) >> 32) as i64;
+    unix_ns - wall_start.as_nanos() as i64
+}
+
+/// The offset a reply implies, in nanoseconds: T1 and T4 are our send and receive times
+/// (`sent_at`, `now`: nanoseconds after the run's start), T2 and T3 the server's receive and
+/// transmit timestamps (bytes 32..40 and 40..48).
+fn offset_ns(reply: &[u8], sent_at: u64, now: u64, wall_start: Duration) -> i64 {
+    let t2 = ntp_after(&reply[32..40], wall_start);
+    let t3 = ntp_after(&reply[40..48], wall_start);
+    ((t2 - sent_at as i64) + (t3 - now as i64)) / 2
 }
 
 #[cfg(test)]
@@ -188,7 +235,32 @@ mod tests {
             received: latencies_ns.len() as u64,
             elapsed: Duration::from_secs(1),
             latencies_ns,
+            offsets_ns: Vec::new(),
         }
+    }
+
+    /// An NTP timestamp for `unix_ns` nanoseconds after the Unix epoch (RFC 5905 era 0).
+    fn ntp(unix_ns: u64) -> [u8; 8] {
+        let secs = (unix_ns / 1_000_000_000) as u32 + 2_208_988_800;
+        let frac = (((unix_ns % 1_000_000_000) << 32) + 500_000_000) / 1_000_000_000;
+        let mut out = [0; 8];
+        out[..4].copy_from_slice(&secs.to_be_bytes());
+        out[4..].copy_from_slice(&(frac as u32).to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn offset_of_a_reply_follows_rfc_5905() {
+        // Run started at 1,700,000,000.25 s; request sent 1 ms in, reply back 9 ms in.
+        let start = Duration::new(1_700_000_000, 250_000_000);
+        let at = |ms: u64| start.as_nanos() as u64 + ms * 1_000_000;
+        let mut reply = [0u8; 48];
+        // The server stamped receive at 3 ms and transmit at 4 ms: a server 0 ms off would
+        // stamp between; the path took 2 ms out and 5 ms back, so offset = (2 - 5) / 2.
+        reply[32..40].copy_from_slice(&ntp(at(3)));
+        reply[40..48].copy_from_slice(&ntp(at(4)));
+        let offset = offset_ns(&reply, 1_000_000, 9_000_000, start);
+        assert!((offset + 1_500_000).abs() <= 1, "offset {offset} ns");
     }
 
     #[test]

@@ -151,6 +151,9 @@ struct Row {
     p999: f64,
     /// p99 over every request sent, a lost one counting as the slowest (`None`: > 1% lost).
     p99_of_sent: Option<f64>,
+    /// NTP servers: median offset and 99th percentile of its magnitude (truth: zero).
+    offset_median: Option<f64>,
+    offset_p99: Option<f64>,
     cpu_us_per_reply: f64,
 }
 
@@ -177,6 +180,11 @@ fn measure(server: &Server, rate: Rate, seconds: u64) -> Row {
         p99: r.percentile_us(99.0),
         p999: r.percentile_us(99.9),
         p99_of_sent: r.percentile_of_sent_us(99.0),
+        offset_median: r
+            .offsets_ns
+            .get(r.offsets_ns.len() / 2)
+            .map(|&ns| ns as f64 / 1000.0),
+        offset_p99: r.offset_magnitude_percentile_us(99.0),
         cpu_us_per_reply,
     }
 }
@@ -190,7 +198,7 @@ fn rate_name(rate: Rate) -> String {
 
 fn print_row(server: &Server, label: &str, row: &Row) {
     println!(
-        "| {} | {} | {:.0} | {:.2}% | {:.1} | {:.1} | {:.1} | {} | {:.3} | {} |",
+        "| {} | {} | {:.0} | {:.2}% | {:.1} | {:.1} | {:.1} | {} | {} | {} | {:.3} | {} |",
         server.name,
         label,
         row.replies_per_sec,
@@ -199,6 +207,8 @@ fn print_row(server: &Server, label: &str, row: &Row) {
         row.p99,
         row.p999,
         row.p99_of_sent.map_or("lost".into(), |v| format!("{v:.1}")),
+        row.offset_median.map_or("-".into(), |v| format!("{v:.1}")),
+        row.offset_p99.map_or("-".into(), |v| format!("{v:.1}")),
         row.cpu_us_per_reply,
         rss_kib(server.child.id()).map_or("-".into(), |k| format!("{k} KiB")),
     );
@@ -292,8 +302,8 @@ fn main() {
         all.push(rows);
     }
     let header = "| server | load | replies/s | loss | p50 us | p99 us | p99.9 us | \
-                  p99 of sent us | CPU us/reply | RSS |";
-    println!("Every round:\n\n{header}\n|---|---|---|---|---|---|---|---|---|---|");
+                  p99 of sent us | offset p50 us | abs offset p99 us | CPU us/reply | RSS |";
+    println!("Every round:\n\n{header}\n|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (load, rows) in loads.iter().zip(&all) {
         for (s, r) in servers.iter().zip(rows) {
             for (k, row) in r.iter().enumerate() {
@@ -302,7 +312,7 @@ fn main() {
         }
     }
     println!("\nThe round with the median CPU per reply:\n\n{header}");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (load, rows) in loads.iter().zip(&all) {
         for (s, r) in servers.iter().zip(rows) {
             let mut sorted: Vec<&Row> = r.iter().collect();
