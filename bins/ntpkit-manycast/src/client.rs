@@ -40,8 +40,14 @@ pub(crate) fn run(o: ClientOptions) -> Result<bool, String> {
         .register(&mut SourceFd(&fd), Token(0), Interest::READABLE)
         .map_err(|e| io("poll", e))?;
     let precision = clock_precision();
-    let host = Host::new(ClockOptions::default(), precision, None, o.clocks.now())
-        .map_err(|e| format!("{e:?}"))?;
+    // This client only measures: the clock is never stepped, so the discipline must not
+    // believe it was (after a step the host forgets every sample); as ntpd -x, slew up to
+    // 600 s.
+    let mut options = ClockOptions::default();
+    options.tinker.step = 600.0;
+    options.tos.minclock = o.config.minclock;
+    options.tos.maxclock = o.config.maxclock;
+    let host = Host::new(options, precision, None, o.clocks.now()).map_err(|e| format!("{e:?}"))?;
     let rng: Rng = os_random_u32;
     let mut client =
         ManycastClient::new(o.config, host, rng, o.clocks.now()).map_err(|e| e.to_string())?;

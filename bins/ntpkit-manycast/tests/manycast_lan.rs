@@ -174,3 +174,72 @@ fn a_client_without_a_key_refuses_to_start_unless_told() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("authentication is required"));
 }
+
+#[test]
+fn ipv6_discovery_on_the_site_local_group() {
+    let keys = key_file("v6.keys", "31 AES128CMAC 0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+    let mut lan = Lan::new();
+    let (client_ns, _) = lan.host(1);
+    let mut servers = Vec::new();
+    for last in [11, 12] {
+        let (ns, _) = lan.host(last);
+        let mut s = Running::start(
+            &ns,
+            &[
+                "server",
+                "--ipv6",
+                "--interface",
+                "eth0",
+                "--keys",
+                keys.to_str().unwrap(),
+                "--clock-offset",
+                "0.25",
+                "--duration",
+                "90",
+            ],
+        );
+        assert!(
+            s.wait_for(
+                "serving manycast on [ff05::101]:123",
+                Duration::from_secs(10)
+            ),
+            "{:?}",
+            s.seen
+        );
+        servers.push(s);
+    }
+    let (code, lines) = Running::start(
+        &client_ns,
+        &[
+            "client",
+            "--ipv6",
+            "--interface",
+            "eth0",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--key-id",
+            "31",
+            "--minpoll",
+            "3",
+            "--minclock",
+            "2",
+            "--wait-for",
+            "2",
+            "--duration",
+            "60",
+        ],
+    )
+    .finish(Duration::from_secs(70));
+    eprintln!("client output:\n{}", lines.join("\n"));
+    assert_eq!(code, Some(0), "{lines:#?}");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("found [fd77:"))
+            .count(),
+        2,
+        "{lines:#?}"
+    );
+    let offset = offset_of(&lines);
+    assert!((offset - 0.25).abs() < 0.005, "offset {offset}");
+}

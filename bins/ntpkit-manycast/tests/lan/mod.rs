@@ -1,7 +1,8 @@
 //! A multicast LAN of network namespaces for the tests: one namespace holding a bridge
 //! (multicast snooping off, so every group datagram floods), and one namespace per host,
 //! joined to the bridge by a veth pair whose host end is `eth0` with an address in
-//! 10.77.N.0/24 and a route for 224.0.0.0/4 (PEERS.md's multicast recipe). Everything is
+//! 10.77.N.0/24 (and fd77:N::/64) and routes for 224.0.0.0/4 and ff05::/16 (PEERS.md's
+//! multicast recipe). Everything is
 //! deleted on drop; processes started here are killed on drop.
 
 use std::io::{BufRead, BufReader};
@@ -62,7 +63,8 @@ impl Lan {
         }
     }
 
-    /// Adds a host; returns its namespace name and IPv4 address (10.77.S.`last`).
+    /// Adds a host; returns its namespace name and IPv4 address (10.77.S.`last`); it also
+    /// has fd77:S::`last` and a route for the site-local IPv6 groups (ff05::/16).
     pub(crate) fn host(&mut self, last: u8) -> (String, String) {
         let ns = format!("{}h{last}", self.tag);
         let outer = format!("{}p{last}", self.tag);
@@ -105,6 +107,9 @@ impl Lan {
         ]);
         ip(&["-n", &ns, "link", "set", "eth0", "up"]);
         ip(&["-n", &ns, "route", "add", "224.0.0.0/4", "dev", "eth0"]);
+        let v6 = format!("fd77:{}::{last}/64", self.subnet);
+        ip(&["-n", &ns, "-6", "addr", "add", &v6, "dev", "eth0", "nodad"]);
+        ip(&["-n", &ns, "-6", "route", "add", "ff05::/16", "dev", "eth0"]);
         (ns, addr)
     }
 }
