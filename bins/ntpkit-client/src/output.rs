@@ -67,6 +67,15 @@ fn refid_text(s: &ClientSample) -> String {
     }
 }
 
+fn adjustment_out(a: &Adjustment) -> AdjustmentOut {
+    AdjustmentOut {
+        action: a.action.verb(),
+        offset: a.offset,
+        applied: a.error.is_none(),
+        error: a.error.as_ref().map(ToString::to_string),
+    }
+}
+
 /// The sample the report and `-S`/`-s` use: the lowest delay, as the clock filter would
 /// pick it.
 pub(crate) fn best(samples: &[ClientSample]) -> Option<&ClientSample> {
@@ -108,12 +117,7 @@ pub(crate) fn print(
                 dispersion: s.sample.dispersion,
             })
             .collect(),
-        adjustment: adjustment.map(|a| AdjustmentOut {
-            action: a.action.verb(),
-            offset: a.offset,
-            applied: a.error.is_none(),
-            error: a.error.as_ref().map(ToString::to_string),
-        }),
+        adjustment: adjustment.map(adjustment_out),
     };
     if json {
         match serde_json::to_string_pretty(&report) {
@@ -145,5 +149,36 @@ pub(crate) fn print(
     );
     if let Some(a) = adjustment {
         println!("{}", a.describe());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adjust::ClockAction;
+    use crate::error::ClientError;
+
+    #[test]
+    fn json_adjustment_says_what_was_applied_or_why_not() {
+        let done = Adjustment {
+            action: ClockAction::Step,
+            offset: -0.25,
+            error: None,
+        };
+        let v = serde_json::to_value(adjustment_out(&done)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"action": "step", "offset": -0.25, "applied": true, "error": null})
+        );
+        let refused = Adjustment {
+            action: ClockAction::Slew,
+            offset: 0.5,
+            error: Some(ClientError::NotAdjusted("too far".into())),
+        };
+        let v = serde_json::to_value(adjustment_out(&refused)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"action": "slew", "offset": 0.5, "applied": false, "error": "too far"})
+        );
     }
 }
