@@ -187,6 +187,7 @@ fn run(cli: &Cli) -> Result<(), String> {
             crate::upstream::ClockControl {
                 adjust,
                 drift_file: plan.drift_file.clone(),
+                kernel: plan.kernel,
             },
             crate::upstream::Links {
                 forward: forward_cell.clone(),

@@ -52,6 +52,8 @@ pub(crate) struct UpstreamPlan {
     pub(crate) drift_file: Option<std::path::PathBuf>,
     /// Caps on symmetric passive associations: in total (`tos maxdynamic`) and per key.
     pub(crate) passive_limits: (u32, u32),
+    /// `enable kernel`.
+    pub(crate) kernel: bool,
 }
 
 impl UpstreamPlan {
@@ -91,6 +93,7 @@ pub(crate) fn plan(
             .map_or(DEFAULT_MAXCLOCK, |m| m as usize)
             .max(1),
         stats: crate::stats::stats_config(config, problems),
+        kernel: config.flags.kernel == Some(true),
         passive_limits: (
             config.tos.maxdynamic.unwrap_or(DEFAULT_MAX_PASSIVE),
             config.tos.maxdynamic.unwrap_or(DEFAULT_MAX_PASSIVE),

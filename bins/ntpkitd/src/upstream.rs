@@ -59,6 +59,9 @@ pub(crate) struct ClockControl {
     pub(crate) adjust: bool,
     /// `driftfile`: read at start, written hourly while adjusting.
     pub(crate) drift_file: Option<PathBuf>,
+    /// `enable kernel`: hand each clock update to the kernel's PLL (ntpd's kernel
+    /// discipline) instead of slewing from user space once a second.
+    pub(crate) kernel: bool,
 }
 
 /// What the upstream thread shares with the rest of the daemon.
@@ -132,6 +135,7 @@ impl Upstream {
             listen: links.listen,
             precision,
             clock,
+            kernel: control.kernel,
             drift_file: control.drift_file,
             drift: DriftSchedule::new(),
             sent_at: HashMap::new(),
@@ -184,6 +188,8 @@ struct Driver {
     precision: i8,
     /// The kernel clock, when ntpkitd disciplines it.
     clock: Option<SystemClock>,
+    /// `enable kernel`: the kernel's PLL disciplines; our once-a-second frequency is unused.
+    kernel: bool,
     drift_file: Option<PathBuf>,
     drift: DriftSchedule,
     /// The clock reading each source's latest request left at (T1): the packet carries it
@@ -517,7 +523,7 @@ impl Driver {
                     ..
                 } => {
                     self.last_offset = offset;
-                    self.report_sync(jitter);
+                    self.report_sync(offset, jitter, poll);
                     if let Some(stats) = &mut self.stats {
                         stats.clock(offset, frequency, jitter, wander, poll);
                     }
@@ -547,6 +553,10 @@ impl Driver {
             }
             return;
         };
+        if self.kernel && matches!(adjust, ClockAdjust::SetFrequency { .. }) {
+            // The kernel's PLL slews and sets the frequency itself (report_sync feeds it).
+            return;
+        }
         if let ClockAdjust::Step { offset } = adjust {
             tracing::warn!("stepping the clock by {offset:+.6} s");
         }
@@ -558,14 +568,23 @@ impl Driver {
 
     /// After a clock update: tell the kernel the clock is synchronised (error bounds from
     /// the root distance and jitter), and write the drift file once an hour.
-    fn report_sync(&mut self, jitter: f64) {
+    fn report_sync(&mut self, offset: f64, jitter: f64, poll: i8) {
         let Some(clock) = &mut self.clock else { return };
         let now = wall();
         let vars = self.host.system().system_variables(now);
-        if vars.is_synchronized() {
-            let _ = clock.set_synchronized(vars.root_distance(), jitter);
-        }
-        let frequency = self.host.system().discipline().frequency();
+        let frequency = if self.kernel {
+            // ntpd's `enable kernel`: the update goes to the kernel PLL, which also keeps
+            // the frequency (read back for the drift file).
+            if let Err(e) = clock.kernel_pll_update(offset, poll, vars.root_distance(), jitter) {
+                tracing::error!("kernel PLL update failed: {e}");
+            }
+            clock.kernel_state().map_or(0.0, |state| state.frequency)
+        } else {
+            if vars.is_synchronized() {
+                let _ = clock.set_synchronized(vars.root_distance(), jitter);
+            }
+            self.host.system().discipline().frequency()
+        };
         if let (Some(path), Some(text)) = (
             &self.drift_file,
             self.drift.poll(now, frequency, vars.is_synchronized()),
