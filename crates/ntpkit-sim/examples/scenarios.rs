@@ -121,6 +121,10 @@ fn main() {
             library::pool(seed),
         ),
         (
+            "LAN + a symmetric peer whose only source is the client",
+            library::symmetric_peers(seed),
+        ),
+        (
             "LAN, one server rate-limits at 16 s (RATE kiss)",
             library::rate_limited(seed, 16.0),
         ),
@@ -182,6 +186,25 @@ fn main() {
             r.frequency_error * 1e6,
             r.steps.len()
         );
+    }
+    for (name, r) in rows.iter().step_by(2) {
+        if let Some(p) = &r.peer {
+            let _ = writeln!(
+                md,
+                "\n{name}: the peer node's RMS {:.1} us, max {:.1} us, end {:.1} us from UTC \
+                 and {:.1} us from the client, stratum {:?}, {} steps; samples taken \
+                 (client of peer, peer of client) {:?}; worst excess over the on-wire bound \
+                 {:.1} us.",
+                p.rms_offset * 1e6,
+                p.max_offset * 1e6,
+                p.final_offset * 1e6,
+                p.final_offset_from_client * 1e6,
+                p.stratum_at_end,
+                p.steps.len(),
+                p.samples,
+                p.worst_excess_error * 1e6
+            );
+        }
     }
     seed_spread(&mut md);
     poll_settings(&mut md);

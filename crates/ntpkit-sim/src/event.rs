@@ -16,6 +16,13 @@ pub(crate) enum EventKind {
         /// The host's monotonic deadline this wake-up serves.
         deadline: Duration,
     },
+    /// The peer node's timer (see `Wake`).
+    PeerWake { generation: u64, deadline: Duration },
+    /// A symmetric packet reaches the peer node (`to_peer`) or the client.
+    Symmetric {
+        to_peer: bool,
+        bytes: [u8; PACKET_LEN],
+    },
     /// Measure the clock against true UTC (once a true second).
     Measure,
     /// A datagram from the server behind source slot `slot` reaches the client.

@@ -25,6 +25,7 @@ mod clock;
 mod event;
 pub mod library;
 mod network;
+mod peer;
 mod rng;
 mod scenario;
 mod server;
@@ -32,6 +33,7 @@ mod sim;
 
 pub use clock::{ClockModel, SimClock};
 pub use network::{Jitter, PathModel, REORDER_HOLD, ServerKind, ServerSpec};
+pub use peer::{PeerReport, PeerSpec};
 pub use rng::SimRng;
 pub use scenario::{PoolSpec, PoolTally, Report, Scenario, ServerTally};
 pub use sim::Simulation;

@@ -3,6 +3,7 @@
 
 use crate::clock::ClockModel;
 use crate::network::{PathModel, ServerSpec};
+use crate::peer::PeerSpec;
 use crate::scenario::{PoolSpec, Scenario};
 
 /// Oscillator of the client in every standard scenario: 50 ms off at start, 20 PPM fast
@@ -109,5 +110,23 @@ pub fn rate_limited(seed: u64, min_interval: f64) -> Scenario {
     if let Some(first) = s.servers.first_mut() {
         first.rate_limit = Some(min_interval);
     }
+    s
+}
+
+/// The main scenario plus a `peer` line to a second node over the same kind of LAN; the
+/// second node's only source is the client (a `peer` line back), so it synchronises
+/// through symmetric mode alone. Its oscillator: 30 ms behind, 15 PPM slow, the same
+/// wander.
+pub fn symmetric_peers(seed: u64) -> Scenario {
+    let mut s = lan(seed);
+    s.peer = Some(PeerSpec {
+        clock: ClockModel {
+            initial_offset: -0.030,
+            frequency_error: -15e-6,
+            wander: 1e-10,
+        },
+        path: PathModel::lan(),
+        restored_frequency: Some(15e-6),
+    });
     s
 }

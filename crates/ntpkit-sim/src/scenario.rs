@@ -9,6 +9,7 @@ use ntpkit_clock::{ClockOptions, DisciplineOutcome};
 
 use crate::clock::ClockModel;
 use crate::network::ServerSpec;
+use crate::peer::{PeerReport, PeerSpec};
 
 /// Everything that defines a run; the same scenario and seed always give the same result.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct Scenario {
     pub servers: Vec<ServerSpec>,
     /// A `pool` line, if any.
     pub pool: Option<PoolSpec>,
+    /// A `peer` line to a second simulated node (whose only source is the client), if any.
+    pub peer: Option<PeerSpec>,
     /// Clock options of the client.
     pub options: ClockOptions,
     /// Frequency restored from a drift file (s/s), if any.
@@ -54,6 +57,7 @@ impl Scenario {
             clock: ClockModel::default(),
             servers,
             pool: None,
+            peer: None,
             options: ClockOptions::default(),
             restored_frequency: None,
             leap_insert_at: None,
@@ -143,6 +147,8 @@ pub struct Report {
     pub outcomes: (u64, u64, u64),
     /// Whether the client's system variables said "synchronised" at the end.
     pub synchronized_at_end: bool,
+    /// The symmetric pair's figures, if the scenario has a peer.
+    pub peer: Option<PeerReport>,
     /// Replies held back by the path ([`crate::REORDER_HOLD`], either direction) that
     /// reached the client.
     pub held_back: u64,

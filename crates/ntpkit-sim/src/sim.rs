@@ -14,6 +14,7 @@ use std::collections::BinaryHeap;
 
 use ntpkit_assoc::client::ClientConfig;
 use ntpkit_assoc::host::{Host, HostEvent, SourceConfig, Tally};
+use ntpkit_assoc::symmetric::{SymmetricAssociation, SymmetricConfig, SymmetricEvent};
 use ntpkit_auth::KeyStore;
 use ntpkit_clock::leap::{LeapControl, LeapMode};
 use ntpkit_clock::{DisciplineOutcome, SourceId};
@@ -22,6 +23,7 @@ use ntpkit_wire::{KissCode, LeapIndicator, NtpDuration, NtpTimestamp, ReferenceI
 use crate::clock::SimClock;
 use crate::event::{Event, EventKind};
 use crate::network::{REORDER_HOLD, ServerKind, ServerSpec};
+use crate::peer::{self, PeerNode};
 use crate::rng::SimRng;
 use crate::scenario::{PoolTally, Report, Scenario, ServerTally};
 use crate::server::{self, PACKET_LEN};
@@ -61,6 +63,10 @@ pub struct Simulation {
     rng: SimRng,
     clock: SimClock,
     host: Host<SimRng>,
+    /// The client's `peer` association with the peer node, and the node.
+    client_peer: Option<SymmetricAssociation<SimRng>>,
+    peer: Option<PeerNode>,
+    peer_generation: u64,
     keys: KeyStore,
     slots: Vec<Slot>,
     next_pool_member: usize,
@@ -104,8 +110,24 @@ impl Simulation {
             system.leap_mut().set_table(table);
         }
         system.set_local_refid(ReferenceId([192, 0, 2, 1]));
+        let mut rng = SimRng::new(scenario.seed);
+        let (client_peer, peer) = match &scenario.peer {
+            Some(spec) => {
+                let mut config = SymmetricConfig::default();
+                config.local_precision = PRECISION;
+                let ours =
+                    SymmetricAssociation::new(config, Duration::ZERO, SimRng::new(rng.next_u64()));
+                let node =
+                    PeerNode::new(spec, epoch, scenario.options, SimRng::new(rng.next_u64()))?;
+                (Some(ours), Some(node))
+            }
+            None => (None, None),
+        };
         let mut sim = Self {
-            rng: SimRng::new(scenario.seed),
+            rng,
+            client_peer,
+            peer,
+            peer_generation: 0,
             scenario,
             clock,
             host,
@@ -145,12 +167,16 @@ impl Simulation {
     /// Runs to the end of the scenario and returns its figures.
     pub fn run(mut self) -> Report {
         self.drive(None);
+        self.drive_peer(None);
         while let Some(event) = self.queue.pop() {
             if event.at > self.scenario.duration {
                 break;
             }
             self.now = event.at;
             self.clock.advance(event.at, &mut self.rng);
+            if let Some(node) = &mut self.peer {
+                node.clock.advance(event.at, &mut self.rng);
+            }
             self.report.events += 1;
             match event.kind {
                 EventKind::Wake {
@@ -159,6 +185,23 @@ impl Simulation {
                 } => {
                     if generation == self.wake_generation {
                         self.drive(Some(deadline));
+                    }
+                }
+                EventKind::PeerWake {
+                    generation,
+                    deadline,
+                } => {
+                    if generation == self.peer_generation {
+                        self.drive_peer(Some(deadline));
+                    }
+                }
+                EventKind::Symmetric { to_peer, bytes } => {
+                    if to_peer {
+                        self.peer_receives(&bytes);
+                        self.drive_peer(None);
+                    } else {
+                        self.client_receives_from_peer(&bytes);
+                        self.drive(None);
                     }
                 }
                 EventKind::Measure => {
@@ -281,14 +324,130 @@ impl Simulation {
                 Ok(None) | Err(_) => break,
             }
         }
+        let t1 = self.wall();
+        let ours = self.host.server_state(t1);
+        if let Some(assoc) = &mut self.client_peer {
+            let _ = assoc.handle_timeout(now);
+            if let Ok(Some(len)) = assoc.poll_transmit(now, t1, &ours, &self.keys, &mut buf)
+                && let Some(bytes) = buf.get(..len)
+            {
+                let bytes = bytes.to_vec();
+                self.send_symmetric(true, &bytes);
+            }
+        }
         self.schedule_wake();
+    }
+
+    /// The peer node's timers and transmissions.
+    fn drive_peer(&mut self, deadline: Option<Duration>) {
+        let Some(node) = &mut self.peer else {
+            return;
+        };
+        let now = node.monotonic(deadline);
+        node.handle_timeout(now);
+        let ours = node.server_state();
+        let t1 = node.wall();
+        let mut buf = [0u8; PACKET_LEN];
+        let sent = match node
+            .assoc
+            .poll_transmit(now, t1, &ours, &self.keys, &mut buf)
+        {
+            Ok(Some(len)) => buf.get(..len).map(<[u8]>::to_vec),
+            _ => None,
+        };
+        let wake = node.poll_timeout().max(now + TIMER_GRAIN);
+        let at = self.now + node.clock.true_seconds_until(wake.as_secs_f64());
+        if let Some(bytes) = sent {
+            self.send_symmetric(false, &bytes);
+        }
+        self.peer_generation += 1;
+        let generation = self.peer_generation;
+        self.schedule(
+            at,
+            EventKind::PeerWake {
+                generation,
+                deadline: wake,
+            },
+        );
+    }
+
+    /// A symmetric packet leaves the client (`to_peer`) or the peer node.
+    fn send_symmetric(&mut self, to_peer: bool, bytes: &[u8]) {
+        let client = self.clock.reading();
+        let Some(node) = &mut self.peer else {
+            return;
+        };
+        let theta = node.clock.reading() - client;
+        if to_peer {
+            peer::remember(&mut node.sent.0, bytes, theta);
+        } else {
+            peer::remember(&mut node.sent.1, bytes, -theta);
+        }
+        let Some(delay) = node.path.transit(self.now, !to_peer, &mut self.rng) else {
+            return;
+        };
+        let mut packet = [0u8; PACKET_LEN];
+        let Some(dst) = packet.get_mut(..bytes.len()) else {
+            return;
+        };
+        dst.copy_from_slice(bytes);
+        self.schedule(
+            self.now + delay,
+            EventKind::Symmetric {
+                to_peer,
+                bytes: packet,
+            },
+        );
+    }
+
+    /// The peer node takes a sample of the client; checks it against the truth.
+    fn peer_receives(&mut self, bytes: &[u8]) {
+        let reading = self.clock.reading();
+        let Some(node) = &mut self.peer else {
+            return;
+        };
+        let echoed = peer::recall(&node.sent.1, bytes);
+        if let Some((offset, delay)) = node.receive(bytes, &self.keys)
+            && let Some(then) = echoed
+        {
+            let truth = (then + reading - node.clock.reading()) / 2.0;
+            let report = &mut node.report;
+            report.samples.1 += 1;
+            let excess = (offset - truth).abs() - delay / 2.0;
+            report.worst_excess_error = report.worst_excess_error.max(excess);
+        }
+    }
+
+    /// The client's `peer` association takes a sample of the peer node. The host cannot
+    /// use it (it takes client associations only); it is checked against the truth.
+    fn client_receives_from_peer(&mut self, bytes: &[u8]) {
+        let now = self.monotonic(None);
+        let t4 = self.wall();
+        let (Some(assoc), Some(node)) = (&mut self.client_peer, &mut self.peer) else {
+            return;
+        };
+        let echoed = peer::recall(&node.sent.0, bytes);
+        if let Ok(SymmetricEvent::Sample(sample)) = assoc.handle_packet(now, bytes, t4, &self.keys)
+            && let Some(then) = echoed
+        {
+            let truth = (then + node.clock.reading() - self.clock.reading()) / 2.0;
+            let report = &mut node.report;
+            report.samples.0 += 1;
+            let excess = (sample.sample.offset - truth).abs() - sample.sample.delay / 2.0;
+            report.worst_excess_error = report.worst_excess_error.max(excess);
+        }
     }
 
     fn schedule_wake(&mut self) {
         if self.exited {
             return;
         }
-        let deadline = self.host.poll_timeout().max(self.host_now + TIMER_GRAIN);
+        let symmetric = self.client_peer.as_ref().and_then(|a| a.poll_timeout());
+        let deadline = symmetric
+            .map_or(self.host.poll_timeout(), |t| {
+                t.min(self.host.poll_timeout())
+            })
+            .max(self.host_now + TIMER_GRAIN);
         let at = self.now + self.clock.true_seconds_until(deadline.as_secs_f64());
         self.wake_generation += 1;
         let generation = self.wake_generation;
@@ -462,6 +621,16 @@ impl Simulation {
     }
 
     fn measure(&mut self) {
+        let utc = self.utc(self.now);
+        let settled = self.now >= self.scenario.settle;
+        if let Some(node) = &mut self.peer {
+            let offset = node.clock.reading() - utc;
+            if settled {
+                node.sum_sq += offset * offset;
+                node.measured += 1;
+                node.report.max_offset = node.report.max_offset.max(offset.abs());
+            }
+        }
         let offset = self.offset_now();
         if self.now >= self.scenario.settle {
             self.sum_sq += offset * offset;
@@ -507,6 +676,19 @@ impl Simulation {
                     tally: slot.tally,
                 }),
             }
+        }
+        if let Some(node) = self.peer.take() {
+            let mut report = node.report.clone();
+            report.rms_offset = if node.measured > 0 {
+                (node.sum_sq / node.measured as f64).sqrt()
+            } else {
+                0.0
+            };
+            report.final_offset = (node.clock.reading() - self.utc(self.now)).abs();
+            report.final_offset_from_client = (node.clock.reading() - self.clock.reading()).abs();
+            report.steps = node.clock.steps().to_vec();
+            report.stratum_at_end = node.stratum();
+            self.report.peer = Some(report);
         }
         let wall = self.wall();
         self.report.synchronized_at_end =

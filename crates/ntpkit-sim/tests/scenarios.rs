@@ -397,3 +397,42 @@ fn short_polls_on_a_lan_leave_only_the_queueing_noise() {
     let default = run(library::lan(1));
     assert!(default.rms_offset > 4.0 * r.rms_offset);
 }
+
+#[test]
+fn a_peer_with_no_other_source_synchronises_through_symmetric_mode() {
+    // Two `peer` lines (active-active): the client (three LAN servers) and a node whose
+    // only source is the client, 80 ms apart at start, the node's drift file right.
+    let r = run(library::symmetric_peers(1));
+    let peer = r.peer.expect("a peer report");
+    // Both associations exchange real mode 1 packets and each side samples the other.
+    assert!(
+        peer.samples.0 > 50 && peer.samples.1 > 50,
+        "{:?}",
+        peer.samples
+    );
+    // Every sample, either side, holds the on-wire bound: the true clock difference
+    // (averaged over the exchange, which spans the peer's hold of up to a poll) lies
+    // within offset +- delay/2. The clocks' rates differ by the loops' slews during the
+    // hold, which shifts the computed delay (and so the bound) by |rate difference| x
+    // hold / 2: tens of us at a few tenths of a PPM over up to 1024 s. 100 us.
+    assert!(
+        peer.worst_excess_error < 100e-6,
+        "{}",
+        peer.worst_excess_error
+    );
+    // The node serves at the client's stratum (2) + 1, never stepped (80 ms < 128 ms),
+    // and ends close to the client: its loop tracks a clock that itself wanders by a
+    // couple of ms in its start-up excursion, at polls up to 1024 s (phase time constant
+    // hours): within 3 ms of the client, and so within 3.3 ms of UTC.
+    assert_eq!(peer.stratum_at_end, Some(3));
+    assert!(peer.steps.is_empty(), "{:?}", peer.steps);
+    assert!(
+        peer.final_offset_from_client < 3e-3,
+        "{}",
+        peer.final_offset_from_client
+    );
+    assert!(peer.final_offset < 3.3e-3, "{}", peer.final_offset);
+    // The client's own figures are the main scenario's: its peer association costs it
+    // nothing (its host does not take symmetric samples).
+    assert!(r.final_offset < 0.3e-3, "{}", r.final_offset);
+}
