@@ -63,6 +63,7 @@ mod multicast;
 mod pidfile;
 mod privilege;
 mod random;
+mod recvmsg;
 mod server;
 mod service;
 mod shared;

@@ -14,13 +14,10 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use socket2::{Domain, InterfaceIndexOrAddress, Protocol, Socket, Type};
 
-use crate::batch::parse_timestampns;
+use crate::recvmsg::recv_stamped;
 use crate::sockaddr::{SockAddrBuf, decode};
 use crate::socket::enable_rx_timestamps;
 use crate::time::UnixTime;
-
-/// Room for one `SCM_TIMESTAMPNS` control message (and a spare one).
-const CONTROL_LEN: usize = 64;
 
 /// One datagram received on a multicast socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,45 +227,15 @@ impl MulticastSocket {
     /// # Errors
     /// As `recvmsg(2)`.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<MulticastDatagram>> {
-        let mut control = [0u8; CONTROL_LEN];
         let mut name = SockAddrBuf::ZERO;
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
-        // SAFETY: an all-zero `msghdr` is a valid empty header (null name, no control).
-        #[allow(unsafe_code)]
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = name.0.as_mut_ptr().cast();
-        msg.msg_namelen = name.0.len() as libc::socklen_t;
-        msg.msg_iov = &raw mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = CONTROL_LEN;
-        // SAFETY: `msg` points at `name`, `iov` (covering exactly `buf`) and `control`, all
-        // live locals that outlive the call; the kernel writes at most their stated lengths.
-        #[allow(unsafe_code)]
-        let n = unsafe { libc::recvmsg(self.socket.as_raw_fd(), &raw mut msg, libc::MSG_DONTWAIT) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return match e.kind() {
-                io::ErrorKind::WouldBlock => Ok(None),
-                _ => Err(e),
-            };
-        }
-        let Some(from) = decode(&name.0, msg.msg_namelen as usize) else {
-            // Not an IP sender (cannot happen on an IP socket): drop it, report nothing.
+        let Some(got) = recv_stamped(self.socket.as_raw_fd(), buf, Some(&mut name))? else {
             return Ok(None);
         };
-        let len = usize::try_from(n).unwrap_or(0).min(buf.len());
-        let used = control
-            .get(..msg.msg_controllen.min(CONTROL_LEN))
-            .unwrap_or(&[]);
-        let received = parse_timestampns(used).unwrap_or_else(UnixTime::now);
-        Ok(Some(MulticastDatagram {
-            len,
+        // Not an IP sender (cannot happen on an IP socket): dropped, nothing reported.
+        Ok(decode(&name.0, got.name_len).map(|from| MulticastDatagram {
+            len: got.len,
             from,
-            received,
+            received: got.received,
         }))
     }
 }

@@ -10,12 +10,9 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::batch::parse_timestampns;
+use crate::recvmsg::recv_stamped;
 use crate::socket::enable_rx_timestamps;
 use crate::time::UnixTime;
-
-/// Room for one `SCM_TIMESTAMPNS` control message (and a spare one).
-const CONTROL_LEN: usize = 64;
 
 /// A connected, non-blocking UDP socket to one server.
 #[derive(Debug)]
@@ -105,35 +102,7 @@ impl UpstreamSocket {
     /// # Errors
     /// As `recvmsg(2)`; `ConnectionRefused` means the server's port is closed.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<(usize, UnixTime)>> {
-        let mut control = [0u8; CONTROL_LEN];
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
-        // SAFETY: an all-zero `msghdr` is a valid empty header (null name, no control).
-        #[allow(unsafe_code)]
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = &raw mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = CONTROL_LEN;
-        // SAFETY: `msg` points at `iov` (covering exactly `buf`) and at `control`, all live
-        // locals that outlive the call; the kernel writes at most their stated lengths.
-        #[allow(unsafe_code)]
-        let n = unsafe { libc::recvmsg(self.socket.as_raw_fd(), &raw mut msg, libc::MSG_DONTWAIT) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return match e.kind() {
-                io::ErrorKind::WouldBlock => Ok(None),
-                _ => Err(e),
-            };
-        }
-        let len = usize::try_from(n).unwrap_or(0).min(buf.len());
-        let used = control
-            .get(..msg.msg_controllen.min(CONTROL_LEN))
-            .unwrap_or(&[]);
-        let stamp = parse_timestampns(used).unwrap_or_else(UnixTime::now);
-        Ok(Some((len, stamp)))
+        Ok(recv_stamped(self.socket.as_raw_fd(), buf, None)?.map(|got| (got.len, got.received)))
     }
 }
 
