@@ -113,6 +113,10 @@ fn main() {
         ),
         ("LAN, leap second inserted 2016-12-31", library::leap(seed)),
         (
+            "LAN (main), frequency restored from a drift file",
+            with_drift(library::lan(seed)),
+        ),
+        (
             "WAN as above, frequency restored from a drift file",
             with_drift(library::wan(seed)),
         ),
