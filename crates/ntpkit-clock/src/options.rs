@@ -94,8 +94,10 @@ pub struct ClockOptions {
     /// Selection parameters.
     pub tos: TosOptions,
     /// Correct stored filter samples for the phase the discipline slewed after they were
-    /// taken (ntpkit extension; off = RFC 5905 behaviour). Samples must then carry
-    /// [`crate::SystemProcess::slewed_phase`] in [`crate::FilterSample::phase`].
+    /// taken, and estimate frequency from what the slewed residual fails to predict instead
+    /// of integrating the whole offset (ntpkit extension; off = RFC 5905 behaviour).
+    /// Samples must then carry [`crate::SystemProcess::slewed_phase`] in
+    /// [`crate::FilterSample::phase`].
     pub compensate_slew: bool,
 }
 

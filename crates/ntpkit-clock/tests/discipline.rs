@@ -194,3 +194,55 @@ fn a_drift_file_frequency_skips_the_start_up_hold() {
     let d = Discipline::new(TinkerOptions::default(), -20, Some(10e-6));
     assert!(!d.is_settling());
 }
+
+#[test]
+fn slew_compensated_frequency_follows_the_prediction_error_only() {
+    // compensate_slew: the offset handed over is referred to the clock as slewed now, so
+    // the residual still to be slewed predicts it, and only what the prediction misses
+    // over mu moves the frequency, by a quarter of the rate it implies.
+    let mut d = synced();
+    d.set_slew_compensation(true);
+    // An unpredicted 10 ms over 64 s reads as 156 PPM: a quarter of it is applied. (This
+    // is the price of the form: a lasting phase jump, a path change say, moves the
+    // frequency far more than the RFC PLL's 0.04 PPM for the same offset.)
+    d.update(at(64.0), 0.010);
+    assert!(
+        (d.frequency() - 0.010 / 256.0).abs() < 1e-15,
+        "{}",
+        d.frequency()
+    );
+    let f0 = d.frequency();
+    // The phase error now being slewed out exactly as predicted moves nothing.
+    for _ in 0..64 {
+        d.tick();
+    }
+    let predicted = d.residual_offset();
+    d.update(at(128.0), predicted);
+    assert!((d.frequency() - f0).abs() < 1e-15, "{}", d.frequency());
+    // 64 us more than predicted over 64 s: 1 PPM, a quarter of it corrected.
+    for _ in 0..64 {
+        d.tick();
+    }
+    let offset = d.residual_offset() + 64e-6;
+    d.update(at(192.0), offset);
+    assert!(
+        (d.frequency() - f0 - 0.25e-6).abs() < 1e-12,
+        "{}",
+        d.frequency() - f0
+    );
+    // Control: the RFC loop integrates the same correctly predicted offset.
+    let mut rfc = synced();
+    rfc.update(at(64.0), 0.010);
+    let f1 = rfc.frequency();
+    for _ in 0..64 {
+        rfc.tick();
+    }
+    let predicted = rfc.residual_offset();
+    rfc.update(at(128.0), predicted);
+    let integrated = predicted / 262_144.0;
+    assert!(
+        (rfc.frequency() - f1 - integrated).abs() < 1e-15,
+        "{}",
+        rfc.frequency() - f1
+    );
+}
