@@ -130,3 +130,15 @@ pub fn symmetric_peers(seed: u64) -> Scenario {
     });
     s
 }
+
+/// The main scenario with a route change 12 h in: every server's replies take 2 ms longer
+/// from then on. NTP cannot see asymmetry, so the right answer is to follow it by half
+/// (the clock ends 1 ms behind UTC); the question is how the loop gets there.
+pub fn route_change(seed: u64) -> Scenario {
+    let mut s = lan(seed);
+    for server in &mut s.servers {
+        server.path.route_change = Some((12.0 * 3600.0, 0.002));
+    }
+    s.settle = 12.0 * 3600.0;
+    s
+}

@@ -36,6 +36,10 @@ pub struct PathModel {
     pub reorder: f64,
     /// True-time windows [start, end) in which every packet is lost.
     pub outages: Vec<(f64, f64)>,
+    /// A route change: from this true time on, this many more seconds on the
+    /// server-to-client direction (an asymmetry NTP cannot see: the clock follows it by
+    /// half).
+    pub route_change: Option<(f64, f64)>,
 }
 
 impl PathModel {
@@ -48,6 +52,7 @@ impl PathModel {
             loss: 0.0,
             reorder: 0.0,
             outages: Vec::new(),
+            route_change: None,
         }
     }
 
@@ -60,6 +65,7 @@ impl PathModel {
             loss: 0.01,
             reorder: 0.001,
             outages: Vec::new(),
+            route_change: None,
         }
     }
 
@@ -78,7 +84,12 @@ impl PathModel {
         } else {
             0.0
         };
-        Some(self.base_delay + queue + reorder + if backward { self.asymmetry } else { 0.0 })
+        let route = match self.route_change {
+            Some((at, extra)) if backward && t >= at => extra,
+            _ => 0.0,
+        };
+        let asymmetry = if backward { self.asymmetry } else { 0.0 };
+        Some(self.base_delay + queue + reorder + asymmetry + route)
     }
 }
 
