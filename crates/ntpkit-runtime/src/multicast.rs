@@ -309,6 +309,26 @@ mod tests {
     }
 
     #[test]
+    fn the_ttl_and_hop_limit_reach_the_socket() {
+        let v4 = MulticastSocket::sender("239.255.42.98:47124".parse().unwrap(), None).unwrap();
+        let s = socket2::SockRef::from(&v4.socket);
+        assert_eq!(
+            s.multicast_ttl_v4().unwrap(),
+            1,
+            "a sender starts at one hop"
+        );
+        assert!(!s.multicast_loop_v4().unwrap());
+        v4.set_ttl(6).unwrap();
+        assert_eq!(s.multicast_ttl_v4().unwrap(), 6);
+        let v6 = MulticastSocket::sender("[ff05::101]:47124".parse().unwrap(), Some("lo")).unwrap();
+        let s = socket2::SockRef::from(&v6.socket);
+        assert_eq!(s.multicast_hops_v6().unwrap(), 1);
+        v6.set_ttl(3).unwrap();
+        assert_eq!(s.multicast_hops_v6().unwrap(), 3);
+        assert_eq!(s.multicast_if_v6().unwrap(), interface_index("lo").unwrap());
+    }
+
+    #[test]
     fn an_unknown_interface_is_reported_by_name() {
         let e = interface_index("nosuchif0").unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::NotFound);
