@@ -3,14 +3,17 @@
 //! server with the wrong key is never used, and every authentication mode of the router
 //! works (MD5 with its weak-algorithm warning). Servers serve their clock shifted by a known
 //! amount (`--clock-offset`), so the expected offset is the test's own number; the real
-//! clock is never touched.
+//! clock is never touched. Over a chain of kernel multicast routers (`ring/`), the
+//! expanding ring finds servers 1, 3 and 6 hops away with TTLs 1, 3 and 6.
 
 mod lan;
+mod ring;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lan::{Lan, Running};
+use ring::chain;
 
 const GROUP: &str = "239.77.1.1";
 
@@ -242,4 +245,100 @@ fn ipv6_discovery_on_the_site_local_group() {
     );
     let offset = offset_of(&lines);
     assert!((offset - 0.25).abs() < 0.005, "offset {offset}");
+}
+
+/// The expanding ring over real multicast routers: servers in nodes 1, 3 and 6 of the chain
+/// must each be found by the solicitation whose TTL first reaches them, and the ring stops
+/// at 6.
+const RING_GROUP: &str = "239.77.2.2";
+
+#[test]
+fn the_ring_finds_servers_one_three_and_six_hops_away() {
+    let keys = std::env::temp_dir().join(format!("ntpkit-ring-{}.keys", std::process::id()));
+    std::fs::write(
+        &keys,
+        "9 AES256CMAC 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+    )
+    .unwrap();
+    let keys = keys.to_str().unwrap().to_string();
+    let c = chain(RING_GROUP);
+    let mut servers = Vec::new();
+    for k in [1, 3, 6] {
+        let mut s = Running::start(
+            &c.names[k],
+            &[
+                "server",
+                RING_GROUP,
+                "--interface",
+                "up0",
+                "--keys",
+                &keys,
+                "--clock-offset",
+                "0.03125",
+                "--duration",
+                "150",
+            ],
+        );
+        assert!(
+            s.wait_for("serving manycast", Duration::from_secs(10)),
+            "{:?}",
+            s.seen
+        );
+        servers.push(s);
+    }
+    let (code, lines) = Running::start(
+        &c.names[0],
+        &[
+            "client",
+            RING_GROUP,
+            "--interface",
+            "dn0",
+            "--keys",
+            &keys,
+            "--key-id",
+            "9",
+            "--minpoll",
+            "3",
+            "--minclock",
+            "3",
+            "--wait-for",
+            "3",
+            "--duration",
+            "120",
+        ],
+    )
+    .finish(Duration::from_secs(130));
+    eprintln!("client output:\n{}", lines.join("\n"));
+    assert_eq!(code, Some(0), "{lines:#?}");
+    for (k, ttl) in [(1, 1), (3, 3), (6, 6)] {
+        let want = format!("found 10.99.{}.2:", k - 1);
+        let found = lines
+            .iter()
+            .find(|l| l.starts_with(&want))
+            .unwrap_or_else(|| panic!("{want}: {lines:#?}"));
+        assert!(found.ends_with(&format!("at ttl {ttl}")), "{found}");
+    }
+    let ttls: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("solicit ttl "))
+        .collect();
+    assert_eq!(&ttls[..6], &["1", "2", "3", "4", "5", "6"]);
+    assert!(
+        ttls.iter().all(|t| t.parse::<u8>().unwrap() <= 6),
+        "{ttls:?}"
+    );
+    let line = lines
+        .iter()
+        .find(|l| l.starts_with("synchronised to"))
+        .unwrap();
+    let offset: f64 = line
+        .rsplit("offset ")
+        .next()
+        .unwrap()
+        .trim_end_matches(" s")
+        .parse()
+        .unwrap();
+    assert!((offset - 0.03125).abs() < 0.005, "{offset}");
+    drop(servers);
+    let _ = std::fs::remove_file(&keys);
 }

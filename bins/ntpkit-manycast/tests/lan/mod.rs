@@ -25,7 +25,7 @@ fn run_ok(c: &mut Command) -> Output {
     out
 }
 
-fn ip(args: &[&str]) {
+pub(crate) fn ip(args: &[&str]) {
     run_ok(Command::new("ip").args(args));
 }
 
