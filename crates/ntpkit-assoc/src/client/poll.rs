@@ -81,6 +81,10 @@ impl PollState {
             .min(MAX_POLL_LIMIT)
             .max(self.poll);
         self.poll = raised;
+        // ntpd raises the association's minpoll too: the discipline's poll adaptation
+        // (`set_poll`) must not bring the rate the server refused straight back.
+        self.minpoll = self.minpoll.max(raised);
+        self.maxpoll = self.maxpoll.max(self.minpoll);
         self.burst_left = 0;
         let later = now + poll_interval(raised, 0);
         self.next = Some(self.next.map_or(later, |n| n.max(later)));
