@@ -246,3 +246,40 @@ fn a_server_that_vanishes_is_replaced_by_widening_the_ring() {
     assert_eq!(sim.associated(), expected);
     assert!(sim.mobilized().contains(&(addrs[3], 7)));
 }
+
+#[test]
+fn a_configured_server_shares_the_host_and_keeps_its_own_traffic() {
+    use ntpkit_assoc::client::ClientConfig;
+    use ntpkit_assoc::host::SourceConfig;
+    use ntpkit_assoc::manycast::Destination;
+    use ntpkit_wire::ReferenceId;
+    let mut sim = Sim::new(config(), vec![server(0, 1, 0.001, Behaviour::Good)]);
+    let id = sim.client.host_mut().add_source(
+        SourceConfig::new(ClientConfig::default(), ReferenceId([192, 0, 2, 1])),
+        Duration::ZERO,
+        manycast_sim::Lcg(3),
+    );
+    let keys = manycast_sim::keystore(manycast_sim::GOOD_SECRET);
+    let mut buf = [0u8; 68];
+    sim.client
+        .handle_timeout(Duration::ZERO, manycast_sim::wall(Duration::ZERO));
+    let mut destinations = Vec::new();
+    while let Some(t) = sim
+        .client
+        .poll_transmit(
+            Duration::ZERO,
+            manycast_sim::wall(Duration::ZERO),
+            &keys,
+            &mut buf,
+        )
+        .unwrap()
+    {
+        destinations.push(t.destination);
+    }
+    // The solicitation, then the configured server's poll, named by its source id.
+    assert_eq!(
+        destinations,
+        vec![Destination::Group { ttl: 1 }, Destination::Source(id)]
+    );
+    assert!(sim.client.servers().is_empty());
+}

@@ -81,6 +81,14 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
         &self.host
     }
 
+    /// The host, to add the configured `server`/`pool` sources that share its selection
+    /// with the manycast servers. Their polls come out of [`Self::poll_transmit`] as
+    /// [`Destination::Source`], their events as [`ManycastEvent::Host`]; their replies go to
+    /// [`Host::handle_packet`] directly (this client routes only its own servers' packets).
+    pub fn host_mut(&mut self) -> &mut Host<R> {
+        &mut self.host
+    }
+
     /// The servers associated now, with the host's id for each.
     pub fn servers(&self) -> &[(SourceId, SocketAddr)] {
         &self.servers
@@ -130,12 +138,12 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
         };
         // Looked up before the host's events are drained: a source demobilised for silence
         // still sends this last poll.
-        let transmit = sent.and_then(|t| {
-            let server = self.address_of(t.id)?;
-            Some(ManycastTransmit {
-                destination: Destination::Server(server),
-                len: t.len,
-            })
+        let transmit = sent.map(|t| ManycastTransmit {
+            destination: match self.address_of(t.id) {
+                Some(server) => Destination::Server(server),
+                None => Destination::Source(t.id),
+            },
+            len: t.len,
         });
         self.drain_host(now);
         Ok(transmit)
@@ -241,7 +249,7 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
     fn drain_host(&mut self, now: Duration) {
         while let Some(event) = self.host.poll_event() {
             match event {
-                HostEvent::Demobilized { id, reason } => {
+                HostEvent::Demobilized { id, reason } if self.address_of(id).is_some() => {
                     self.forget(now, id, ManycastDemobilizeReason::Host(reason));
                 }
                 other => self.push(ManycastEvent::Host(other)),

@@ -21,6 +21,9 @@ pub enum Destination {
     },
     /// A poll of a mobilised association: by unicast to this server.
     Server(SocketAddr),
+    /// A poll of a source the caller added to the host itself
+    /// ([`super::ManycastClient::host_mut`]): send it to that source's address.
+    Source(SourceId),
 }
 
 /// A datagram to send.
