@@ -35,5 +35,5 @@ pub use clock::{ClockModel, SimClock};
 pub use network::{Jitter, PathModel, REORDER_HOLD, ServerKind, ServerSpec};
 pub use peer::{PeerReport, PeerSpec};
 pub use rng::SimRng;
-pub use scenario::{PoolSpec, PoolTally, Report, Scenario, ServerTally};
+pub use scenario::{LoopRecord, PeerRecord, PoolSpec, PoolTally, Report, Scenario, ServerTally};
 pub use sim::Simulation;

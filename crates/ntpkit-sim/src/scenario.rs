@@ -44,6 +44,9 @@ pub struct Scenario {
     pub iburst: bool,
     /// Poll in bursts of eight at every poll (`burst`).
     pub burst: bool,
+    /// Keep what ntpd's loopstats and peerstats would record ([`Report::loop_records`],
+    /// [`Report::peer_records`]); off by default (a day is thousands of records).
+    pub record_stats: bool,
 }
 
 impl Scenario {
@@ -66,6 +69,7 @@ impl Scenario {
             trace_every: 16.0,
             iburst: true,
             burst: false,
+            record_stats: false,
         }
     }
 }
@@ -156,6 +160,41 @@ pub struct Report {
     pub rejected: Vec<(Rejection, u64)>,
     /// Events processed (for speed figures).
     pub events: u64,
+    /// Each clock update, as loopstats records it (with [`Scenario::record_stats`]).
+    pub loop_records: Vec<LoopRecord>,
+    /// Each source's clock filter output after a sample, as peerstats records it (with
+    /// [`Scenario::record_stats`]).
+    pub peer_records: Vec<PeerRecord>,
+}
+
+/// One clock update (a loopstats line).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoopRecord {
+    /// The client clock's reading when it happened.
+    pub clock: ntpkit_wire::NtpTimestamp,
+    /// The combined offset given to the discipline, seconds.
+    pub offset: f64,
+    /// The frequency correction after it, s/s.
+    pub frequency: f64,
+    /// Clock jitter, seconds.
+    pub jitter: f64,
+    /// Frequency wander, s/s.
+    pub wander: f64,
+    /// Poll exponent.
+    pub poll: i8,
+}
+
+/// One source's filter output (a peerstats line).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PeerRecord {
+    /// The client clock's reading.
+    pub clock: ntpkit_wire::NtpTimestamp,
+    /// The source, in mobilisation order (servers first, then pool members).
+    pub source: usize,
+    /// The ntpd peer status word.
+    pub status: u16,
+    /// Filter output.
+    pub stats: ntpkit_clock::PeerStatistics,
 }
 
 impl Report {

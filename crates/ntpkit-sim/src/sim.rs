@@ -25,7 +25,7 @@ use crate::event::{Event, EventKind};
 use crate::network::{REORDER_HOLD, ServerKind, ServerSpec};
 use crate::peer::{self, PeerNode};
 use crate::rng::SimRng;
-use crate::scenario::{PoolTally, Report, Scenario, ServerTally};
+use crate::scenario::{LoopRecord, PeerRecord, PoolTally, Report, Scenario, ServerTally};
 use crate::server::{self, PACKET_LEN};
 
 /// Precision of every simulated clock (log2 s): about 1 us.
@@ -547,12 +547,40 @@ impl Simulation {
                 HostEvent::Sample { id, stats, .. } => {
                     if let Some(i) = self.slot_of(id) {
                         self.slots[i].tally.replies += 1;
+                        if let (true, Some(stats)) = (self.scenario.record_stats, stats) {
+                            let status = self
+                                .host
+                                .sources()
+                                .find(|(s, _, _)| *s == id)
+                                .map_or(0, |(_, config, st)| st.status_word(config));
+                            self.report.peer_records.push(PeerRecord {
+                                clock: self.clock_now(),
+                                source: i,
+                                status,
+                                stats,
+                            });
+                        }
                     }
                     selected |= stats.is_some();
                 }
                 HostEvent::ClockUpdate {
-                    offset, outcome, ..
+                    offset,
+                    outcome,
+                    frequency,
+                    jitter,
+                    wander,
+                    poll,
                 } => {
+                    if self.scenario.record_stats {
+                        self.report.loop_records.push(LoopRecord {
+                            clock: self.clock_now(),
+                            offset,
+                            frequency,
+                            jitter,
+                            wander,
+                            poll,
+                        });
+                    }
                     self.clock_update(offset, outcome);
                 }
                 HostEvent::SystemPeer(peer) => {
@@ -577,6 +605,11 @@ impl Simulation {
         if selected {
             self.count_tallies();
         }
+    }
+
+    /// The client clock's reading (the time its statistics would carry).
+    fn clock_now(&self) -> NtpTimestamp {
+        self.clock.to_timestamp(self.clock.reading())
     }
 
     fn clock_update(&mut self, offset: f64, outcome: DisciplineOutcome) {
