@@ -7,6 +7,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::os::fd::RawFd;
 
 use crate::extra::{ExtraReplies, MAX_EXTRA_REPLIES};
@@ -213,20 +214,22 @@ impl Batch {
         }
     }
 
-    /// Sends every reply set since the last receive, each to its request's source.
-    /// Returns (sent, failed); replies the socket cannot take now are dropped, not queued.
-    pub(crate) fn send_replies(&mut self, fd: RawFd) -> (usize, usize) {
+    /// Sends the replies set in the slots `slots` (of the last receive), each to its
+    /// request's source, and clears them so that no later call sends them again. Returns
+    /// (sent, failed); replies the socket cannot take now are dropped, not queued.
+    pub(crate) fn send_replies(&mut self, fd: RawFd, slots: Range<usize>) -> (usize, usize) {
         let mut iovs: [libc::iovec; BATCH_LEN] = [libc::iovec {
             iov_base: std::ptr::null_mut(),
             iov_len: 0,
         }; BATCH_LEN];
         let mut hdrs = zeroed_headers();
         let mut count = 0;
-        for i in 0..self.received {
+        for i in slots.start..slots.end.min(self.received) {
             let slot = self.slots[i];
             if slot.reply_len == 0 {
                 continue;
             }
+            self.slots[i].reply_len = 0;
             iovs[count].iov_base = self.tx[i].as_mut_ptr().cast();
             iovs[count].iov_len = slot.reply_len;
             let m = &mut hdrs[count].msg_hdr;
@@ -409,7 +412,16 @@ mod tests {
                 reply[..3].copy_from_slice(&[tag, tag, tag]);
                 batch.set_reply(i, 3);
             }
-            assert_eq!(batch.send_replies(server.as_raw_fd()), (batch.len(), 0));
+            let all = 0..batch.len();
+            assert_eq!(
+                batch.send_replies(server.as_raw_fd(), all.clone()),
+                (all.len(), 0)
+            );
+            assert_eq!(
+                batch.send_replies(server.as_raw_fd(), all),
+                (0, 0),
+                "sent once"
+            );
         }
         let mut tags = Vec::new();
         for _ in 0..5 {

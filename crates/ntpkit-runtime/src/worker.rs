@@ -160,7 +160,17 @@ fn drain<S: Service>(
     }
 }
 
-/// Answers the `n` datagrams of a received batch and sends the replies in one system call.
+/// Replies leave in groups of at most this many, each group as soon as it is made. A reply's
+/// transmit timestamp is taken when it is made, and it leaves after the replies before it in
+/// its `sendmmsg` call (about 5 us each over loopback on the 2-core test VM, the receiver's
+/// delivery included), so a whole batch of 32 in one call made server-bench's median offset
+/// 21-33 us further from zero than chronyd's (which sends each reply as it makes it); groups
+/// of 4 made it 5-11 us further, at a CPU cost per reply not told apart from one call per
+/// batch. One call per reply cost 10 to 15% more CPU per reply.
+const SEND_GROUP: usize = 4;
+
+/// Answers the `n` datagrams of a received batch, sending the replies in groups of
+/// [`SEND_GROUP`] as they are made.
 fn serve_batch<S: Service>(
     fd: RawFd,
     local: SocketAddr,
@@ -172,24 +182,32 @@ fn serve_batch<S: Service>(
     service.begin_batch();
     let (mut unanswered, mut malformed) = (0, 0);
     let (mut sent, mut failed) = (0, 0);
+    // The first slot whose reply has not been handed to the kernel yet.
+    let mut unsent = 0;
     for i in 0..n {
-        let Some((request, reply, extra)) = batch.request(i, local) else {
-            malformed += 1;
-            continue;
-        };
-        match service.handle_with_extra(&request, reply, extra) {
-            Some(len) => batch.set_reply(i, len),
-            None => unanswered += 1,
+        match batch.request(i, local) {
+            Some((request, reply, extra)) => {
+                match service.handle_with_extra(&request, reply, extra) {
+                    Some(len) => batch.set_reply(i, len),
+                    None => unanswered += 1,
+                }
+                // A fragmented answer leaves now, in order, in one call of its own.
+                if batch.has_extra() {
+                    let (s, f) = batch.send_with_extra(fd, i);
+                    sent += s;
+                    failed += f;
+                }
+            }
+            None => malformed += 1,
         }
-        // A fragmented answer leaves now, in order, in one call of its own; ordinary
-        // replies wait for the batch's single call below.
-        if batch.has_extra() {
-            let (s, f) = batch.send_with_extra(fd, i);
+        if i + 1 - unsent == SEND_GROUP {
+            let (s, f) = batch.send_replies(fd, unsent..i + 1);
             sent += s;
             failed += f;
+            unsent = i + 1;
         }
     }
-    let (s, f) = batch.send_replies(fd);
+    let (s, f) = batch.send_replies(fd, unsent..n);
     let (sent, failed) = (sent + s, failed + f);
     counters.add(Field::Received, n as u64);
     counters.add(Field::Replied, sent as u64);
