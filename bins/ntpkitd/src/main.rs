@@ -17,6 +17,7 @@ mod setup;
 mod stats;
 mod sysstats;
 mod upstream;
+mod virtualclock;
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -30,13 +30,14 @@ use ntpkit_clock::{ClockAdjust, DriftSchedule, SourceId};
 use ntpkit_runtime::{
     Reader, Shared, SystemClock, UnixTime, UpstreamSocket, os_random_u32, read_drift, write_drift,
 };
-use ntpkit_wire::NtpTimestamp;
+use ntpkit_wire::{NtpShort, NtpTimestamp};
 
 use crate::forward::{Forwarded, Forwarder};
 use crate::monitor::Monitor;
 use crate::plan::{PlannedSource, UpstreamPlan, resolve_pool, with_refid};
 use crate::setup::Setup;
 use crate::stats::StatsRecorder;
+use crate::virtualclock::VirtualClock;
 
 const WAKER: Token = Token(usize::MAX);
 
@@ -134,6 +135,7 @@ impl Upstream {
             refusals: 0,
             listen: links.listen,
             precision,
+            virtual_clock: clock.is_none().then(|| VirtualClock::new(Instant::now())),
             clock,
             kernel: control.kernel,
             drift_file: control.drift_file,
@@ -188,6 +190,8 @@ struct Driver {
     precision: i8,
     /// The kernel clock, when ntpkitd disciplines it.
     clock: Option<SystemClock>,
+    /// Otherwise the stand-in the discipline steers (the system clock stays untouched).
+    virtual_clock: Option<VirtualClock>,
     /// `enable kernel`: the kernel's PLL disciplines; our once-a-second frequency is unused.
     kernel: bool,
     drift_file: Option<PathBuf>,
@@ -389,7 +393,8 @@ impl Driver {
         while !self.stop.load(Ordering::Acquire) {
             self.setup.refresh();
             let now = self.start.elapsed();
-            self.host.handle_timeout(now, wall());
+            let clock = self.clock_now();
+            self.host.handle_timeout(now, clock);
             self.transmit(now, &mut buf);
             self.drain_events();
             self.publish();
@@ -417,16 +422,26 @@ impl Driver {
         }
         if self.adjustments_dropped > 0 {
             tracing::info!(
-                "{} clock adjustments left unapplied (the system clock is never adjusted)",
+                "{} clock adjustments applied to the virtual clock only (the system clock was left alone)",
                 self.adjustments_dropped
             );
         }
     }
 
+    /// The disciplined clock now: the system clock, or the virtual one when ntpkitd may
+    /// not adjust it.
+    fn clock_now(&self) -> NtpTimestamp {
+        let system = wall();
+        match &self.virtual_clock {
+            Some(v) => v.read(system, Instant::now()),
+            None => system,
+        }
+    }
+
     fn transmit(&mut self, now: Duration, buf: &mut [u8]) {
         loop {
+            let t1 = self.clock_now();
             let keys = &self.setup.get().keys;
-            let t1 = wall();
             match self.host.poll_transmit(now, t1, keys, buf) {
                 Ok(None) => return,
                 Ok(Some(t)) => {
@@ -459,7 +474,12 @@ impl Driver {
                 Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
                 Err(_) => return,
             };
-            let t4 = NtpTimestamp::from_unix(stamp.secs, stamp.nanos);
+            let mut t4 = NtpTimestamp::from_unix(stamp.secs, stamp.nanos);
+            if let Some(v) = &self.virtual_clock {
+                // The correction moves by at most 500 PPM: reading it now, not at the
+                // kernel's stamp, costs nanoseconds.
+                t4 = v.read(t4, Instant::now());
+            }
             let keys = &self.setup.get().keys;
             let bytes = buf.get(..len).unwrap_or(&[]);
             // A rejected packet changes nothing; the association counts it.
@@ -481,7 +501,7 @@ impl Driver {
                 HostEvent::Adjust(adjust) => self.adjust(adjust),
                 HostEvent::SystemPeer(Some(id)) => {
                     let name = self.names.get(&id).cloned().unwrap_or_default();
-                    let state = self.host.server_state(wall());
+                    let state = self.host.server_state(self.clock_now());
                     tracing::info!(
                         "synchronised to {name}, serving at stratum {}",
                         state.stratum.0
@@ -548,8 +568,11 @@ impl Driver {
             self.adjustments_dropped += 1;
             if let ClockAdjust::Step { offset } = adjust {
                 tracing::warn!(
-                    "the clock is off by {offset:+.6} s and would be stepped; it is not adjusted"
+                    "the clock is off by {offset:+.6} s and would be stepped; it is left alone and the discipline follows a virtual clock"
                 );
+            }
+            if let Some(v) = &mut self.virtual_clock {
+                v.apply(adjust, Instant::now());
             }
             return;
         };
@@ -596,7 +619,14 @@ impl Driver {
 
     /// What workers answer with: the host's state once synchronised, else the fallback.
     fn publish(&self) {
-        let synced = self.host.server_state(wall());
+        let mut synced = self.host.server_state(self.clock_now());
+        if let Some(v) = &self.virtual_clock {
+            // We serve the system clock, which the loop says is off by the correction:
+            // widen the error bound clients see by exactly that (RFC 5905 root dispersion).
+            let error = v.correction_at(Instant::now()).abs();
+            synced.root_dispersion =
+                NtpShort::from_seconds_f64(synced.root_dispersion.to_seconds_f64() + error);
+        }
         let state = if synced.stratum.0 < 16 {
             synced
         } else {
@@ -658,7 +688,7 @@ impl Driver {
             peers.push(p);
         }
         let d = self.host.system().discipline();
-        let vars = self.host.system().system_variables(wall());
+        let vars = self.host.system().system_variables(self.clock_now());
         Monitor {
             peers,
             system_peer: self.host.system_peer().map_or(0, Self::association_id),
