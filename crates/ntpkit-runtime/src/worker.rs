@@ -163,10 +163,11 @@ fn drain<S: Service>(
 /// Replies leave in groups of at most this many, each group as soon as it is made. A reply's
 /// transmit timestamp is taken when it is made, and it leaves after the replies before it in
 /// its `sendmmsg` call (about 5 us each over loopback on the 2-core test VM, the receiver's
-/// delivery included), so a whole batch of 32 in one call made server-bench's median offset
-/// 21-33 us further from zero than chronyd's (which sends each reply as it makes it); groups
-/// of 4 made it 5-11 us further, at a CPU cost per reply not told apart from one call per
-/// batch. One call per reply cost 10 to 15% more CPU per reply.
+/// delivery included). With one call per batch of up to 32, server-bench's median offset at
+/// saturation was 29-47 us further from zero than chronyd's (which sends each reply as it
+/// makes it); with groups of 4, 5-23 us, at a CPU cost per reply not told apart from one call
+/// per batch in paired runs. One call per reply matched chronyd's offset but cost about 10 to
+/// 20% more CPU per reply.
 const SEND_GROUP: usize = 4;
 
 /// Answers the `n` datagrams of a received batch, sending the replies in groups of
