@@ -3,7 +3,6 @@
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
-use md5::{Digest, Md5};
 use ntpkit_assoc::client::ClientConfig;
 use ntpkit_assoc::host::SourceConfig;
 use ntpkit_assoc::symmetric::SymmetricConfig;
@@ -63,20 +62,8 @@ impl UpstreamPlan {
     }
 }
 
-/// The reference id clients see while `addr` is our system peer (RFC 5905 section 7.3):
-/// an IPv4 address itself, else the first four octets of the MD5 of the IPv6 address.
-pub(crate) fn reference_id_for(addr: IpAddr) -> ReferenceId {
-    match addr {
-        IpAddr::V4(v4) => ReferenceId::from_ipv4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => ReferenceId::from_ipv4(v4),
-            None => {
-                let digest = Md5::digest(v6.octets());
-                ReferenceId([digest[0], digest[1], digest[2], digest[3]])
-            }
-        },
-    }
-}
+/// The reference id clients see while `addr` is our system peer (RFC 5905 section 7.3).
+pub(crate) use ntpkit_assoc::manycast::reference_id_for;
 
 /// Builds the plan; names are resolved only in [`Mode::Run`].
 pub(crate) fn plan(
