@@ -544,6 +544,15 @@ impl Driver {
                 } => {
                     self.last_offset = offset;
                     self.report_sync(offset, jitter, poll);
+                    if let Some(v) = &self.virtual_clock {
+                        // What the system clock's error is believed to be (it is left alone):
+                        // one line per clock update, for comparisons like netem-compare.
+                        tracing::info!(
+                            "virtual clock: correction {:+.6} s, frequency {:+.3} PPM",
+                            v.correction_at(Instant::now()),
+                            frequency * 1e6
+                        );
+                    }
                     if let Some(stats) = &mut self.stats {
                         stats.clock(offset, frequency, jitter, wander, poll);
                     }
