@@ -82,6 +82,25 @@ pub(crate) fn chrony_column(path: &Path, column: usize) -> Vec<Point> {
         .collect()
 }
 
+/// ntpkitd's `virtual clock: correction X s` log lines (ntpkitd without clock control
+/// follows a virtual clock; X is how far it believes the system clock is off, so with the
+/// true offset zero, X is the error its discipline would have left on the clock).
+pub(crate) fn virtual_clock(path: &Path) -> Vec<Point> {
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| {
+            let (stamp, rest) = line.split_once(' ')?;
+            let x = rest.split("virtual clock: correction ").nth(1)?;
+            let x: f64 = x.split_whitespace().next()?.parse().ok()?;
+            let (date, time) = stamp.trim_end_matches('Z').split_once('T')?;
+            let (whole, frac) = time.split_once('.').unwrap_or((time, "0"));
+            let frac: f64 = format!("0.{frac}").parse().ok()?;
+            Some((from_civil(date, whole)? + frac, x))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +110,22 @@ mod tests {
         // `date -u -d '2026-11-22 02:30:01' +%s` = 1795314601; MJD 61366 is that day.
         assert_eq!(from_civil("2026-11-22", "02:30:01"), Some(1_795_314_601.0));
         assert_eq!(from_mjd("61366", "9001.000"), Some(1_795_314_601.0));
+    }
+
+    #[test]
+    fn virtual_clock_lines() {
+        let dir = std::env::temp_dir().join(format!("netem-vc-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.log");
+        fs::write(
+            &path,
+            "2026-11-22T02:30:01.250000Z  INFO synchronised to 10.77.0.1\n\
+             2026-11-22T02:30:01.500000Z  INFO virtual clock: correction -0.000250 s, frequency +1.000 PPM\n",
+        )
+        .unwrap();
+        let points = virtual_clock(&path);
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(points, vec![(1_795_314_601.5, -0.000250)]);
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //!     [--csv docs/netem-offset.csv] [--svg docs/netem-offset.svg] [--drift-ppm F]
 //! ```
 //!
+//! `--analyse DIR` runs nothing: it reports on the logs a past run left in its `--work` DIR
+//! (times counted from the first logged point).
+//!
 //! `--drift-ppm F` gives both clients a drift file with frequency F (0 is right: the clock
 //! they read is never adjusted), so neither spends its first half hour measuring it.
 
@@ -44,6 +47,7 @@ struct Options {
     csv: PathBuf,
     svg: PathBuf,
     drift_ppm: Option<f64>,
+    analyse: Option<PathBuf>,
 }
 
 fn default_ntpkitd() -> PathBuf {
@@ -65,6 +69,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
         csv: "docs/netem-offset.csv".into(),
         svg: "docs/netem-offset.svg".into(),
         drift_ppm: None,
+        analyse: None,
     };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -85,6 +90,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
             "--csv" => o.csv = value.into(),
             "--svg" => o.svg = value.into(),
             "--drift-ppm" => o.drift_ppm = Some(num()?),
+            "--analyse" => o.analyse = Some(value.into()),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -169,7 +175,11 @@ fn compare(o: &Options) -> Result<(), String> {
     }
     let end = now_unix();
     drop(lab);
+    report(o, &dirs, start, end)
+}
 
+/// The table, CSV and SVG from the logs in `dirs`; the run went from `start` to `end`.
+fn report(o: &Options, dirs: &peers::Dirs, start: f64, end: f64) -> Result<(), String> {
     // Columns: loopstats 2 (offset), peerstats 4 (offset), chrony tracking.log 6 (Offset),
     // measurements.log 11 (Offset).
     let series = vec![
@@ -197,6 +207,11 @@ fn compare(o: &Options) -> Result<(), String> {
             client: "chronyd",
             kind: "raw",
             points: logs::chrony_column(&dirs.chrony.join("measurements.log"), 11),
+        },
+        Series {
+            client: "ntpkitd",
+            kind: "clock",
+            points: logs::virtual_clock(&dirs.ntpkit.join("out.log")),
         },
     ];
     let settle = start + o.settle_minutes * 60.0;
@@ -230,12 +245,43 @@ fn compare(o: &Options) -> Result<(), String> {
     Ok(())
 }
 
+/// `--analyse DIR`: the report of a past run's logs.
+fn analyse(o: &Options, work: &std::path::Path) -> Result<(), String> {
+    let dirs = peers::Dirs {
+        server: work.join("server"),
+        chrony: work.join("chronyd"),
+        ntpkit: work.join("ntpkitd"),
+    };
+    // Every time any client logged: the run's span as far as the logs tell.
+    let times: Vec<f64> = [
+        logs::rawstats_offsets(&dirs.ntpkit.join("rawstats")),
+        logs::ntpd_column(&dirs.ntpkit.join("loopstats"), 2),
+        logs::virtual_clock(&dirs.ntpkit.join("out.log")),
+        logs::chrony_column(&dirs.chrony.join("tracking.log"), 6),
+        logs::chrony_column(&dirs.chrony.join("measurements.log"), 11),
+    ]
+    .iter()
+    .flatten()
+    .map(|p| p.0)
+    .collect();
+    let start = times
+        .iter()
+        .copied()
+        .reduce(f64::min)
+        .ok_or("no client logs there")?;
+    let end = times.iter().copied().reduce(f64::max).unwrap_or(start);
+    report(o, &dirs, start, end)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = if args.first().map(String::as_str) == Some("relay") {
         relay_main(args.get(1..).unwrap_or_default())
     } else {
-        parse_options(args.into_iter()).and_then(|o| compare(&o))
+        parse_options(args.into_iter()).and_then(|o| match &o.analyse {
+            Some(work) => analyse(&o, work),
+            None => compare(&o),
+        })
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

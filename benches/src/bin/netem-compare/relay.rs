@@ -86,7 +86,12 @@ pub(crate) fn run(
     let (q, p, f) = (queue.clone(), pending.clone(), front.clone());
     thread::spawn(move || {
         let mut buf = [0u8; 2048];
-        while let Ok((n, from)) = f.recv_from(&mut buf) {
+        loop {
+            // Errors are transient here (e.g. ECONNREFUSED from an ICMP of an earlier send):
+            // a reader that gave up would silently cut the path.
+            let Ok((n, from)) = f.recv_from(&mut buf) else {
+                continue;
+            };
             let Some(xmt) = buf.get(40..48).filter(|_| n >= 48) else {
                 continue;
             };
@@ -110,7 +115,13 @@ pub(crate) fn run(
     let (q, p, b) = (queue.clone(), pending, back.clone());
     thread::spawn(move || {
         let mut buf = [0u8; 2048];
-        while let Ok(n) = b.recv(&mut buf) {
+        loop {
+            // A request forwarded before the server had bound its port comes back as an
+            // ICMP port unreachable, which the connected socket reports as ECONNREFUSED on
+            // the next recv: skip it, or the reader would stop and no reply would pass.
+            let Ok(n) = b.recv(&mut buf) else {
+                continue;
+            };
             let Some(org) = buf.get(24..32).filter(|_| n >= 48) else {
                 continue;
             };
@@ -156,6 +167,52 @@ pub(crate) fn run(
 mod tests {
     use super::*;
     use crate::delay::Shape;
+
+    #[test]
+    fn a_server_that_starts_late_still_gets_through() {
+        // The relay forwards the first request to a port nobody has bound yet: the ICMP
+        // port unreachable turns into ECONNREFUSED on the relay's next recv.
+        let server_addr = UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let listen = UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let (up, down) = (
+            DelayModel::new(0.0, 0.0, Shape::Normal, 1),
+            DelayModel::new(0.0, 0.0, Shape::Normal, 2),
+        );
+        thread::spawn(move || run(listen, server_addr, up, down));
+        thread::sleep(Duration::from_millis(100));
+        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        let mut request = [0u8; 48];
+        client.send_to(&request, listen).unwrap();
+        let mut reply = [0u8; 48];
+        assert!(client.recv_from(&mut reply).is_err(), "no server yet");
+
+        // Now the server: replies with the request's transmit timestamp as origin.
+        let server = UdpSocket::bind(server_addr).unwrap();
+        thread::spawn(move || {
+            let mut buf = [0u8; 48];
+            while let Ok((_, from)) = server.recv_from(&mut buf) {
+                let mut answer = [0u8; 48];
+                answer[24..32].copy_from_slice(&buf[40..48]);
+                let _ = server.send_to(&answer, from);
+            }
+        });
+        request[40] = 7;
+        client
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        client.send_to(&request, listen).unwrap();
+        let (n, _) = client.recv_from(&mut reply).unwrap();
+        assert_eq!((n, reply[24]), (48, 7));
+    }
 
     #[test]
     fn replies_come_back_to_the_sender_after_both_delays() {

@@ -9,7 +9,8 @@ use crate::logs::Point;
 pub(crate) struct Series {
     /// Which client wrote it.
     pub(crate) client: &'static str,
-    /// What it is (`loop`: the offset the discipline acted on; `filter`; `raw`).
+    /// What it is (`loop`: the offset the discipline acted on; `filter`; `raw`; `clock`: the
+    /// correction ntpkitd's virtual clock carries, i.e. the error it would leave).
     pub(crate) kind: &'static str,
     /// The points, Unix time and seconds.
     pub(crate) points: Vec<Point>,
@@ -193,6 +194,27 @@ pub(crate) fn svg(series: &[Series], start: f64, settle: f64, end: f64, title: &
                 colour(ser.client)
             );
         }
+    }
+    for ser in series
+        .iter()
+        .filter(|s| s.kind == "clock" && !s.points.is_empty())
+    {
+        let pts: Vec<String> = ser
+            .points
+            .iter()
+            .map(|(t, o)| format!("{:.1},{:.1}", x(*t), y((o * 1e3).clamp(-peak, peak))))
+            .collect();
+        let _ = writeln!(
+            s,
+            "<polyline fill=\"none\" stroke=\"#2ca02c\" stroke-width=\"2\" points=\"{}\"/>\n\
+             <rect x=\"{:.1}\" y=\"{:.1}\" width=\"14\" height=\"3\" fill=\"#2ca02c\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\">ntpkitd virtual clock correction (the clock error it would leave)</text>",
+            pts.join(" "),
+            LEFT + 10.0,
+            TOP + 44.0,
+            LEFT + 30.0,
+            TOP + 49.0
+        );
     }
     for (i, ser) in series.iter().filter(|s| s.kind == "loop").enumerate() {
         let pts: Vec<String> = ser
