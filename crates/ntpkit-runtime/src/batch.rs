@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::ops::Range;
 use std::os::fd::RawFd;
 
+use crate::cmsg::{PacketInfo, SendControl, parse_pktinfo, parse_timestampns};
 use crate::extra::{ExtraReplies, MAX_EXTRA_REPLIES};
 use crate::sockaddr::{self, SOCKADDR_STORAGE_LEN, SockAddrBuf};
 use crate::time::{TimestampSource, UnixTime};
@@ -21,7 +22,8 @@ pub const BATCH_LEN: usize = 32;
 /// with extension fields and a MAC, stay far below this.
 pub const MAX_DATAGRAM_LEN: usize = 2048;
 
-/// Room for one `SCM_TIMESTAMPNS` control message (16-byte header + 16-byte timespec) with
+/// Room for the control messages a receive brings: `SCM_TIMESTAMPNS` (16-byte header +
+/// 16-byte timespec) and, on wildcard sockets, `IP_PKTINFO`/`IPV6_PKTINFO` (16 + 24), with
 /// space to spare for anything else the kernel adds.
 const CONTROL_LEN: usize = 128;
 
@@ -36,7 +38,9 @@ pub struct Received<'a> {
     pub data: &'a [u8],
     /// The sender's address and port.
     pub source: SocketAddr,
-    /// The local address the datagram arrived on (the listen address of its socket).
+    /// The local address the datagram was sent to: on a wildcard socket the destination
+    /// in its header as the kernel's packet information gives it (one of the host's
+    /// addresses, or a broadcast or multicast group), else the socket's listen address.
     pub local: SocketAddr,
     /// When it arrived, by the realtime clock.
     pub timestamp: UnixTime,
@@ -54,6 +58,8 @@ struct Slot {
     kernel_stamp: bool,
     truncated: bool,
     reply_len: usize,
+    /// Where it was delivered, when the socket asks for packet information (wildcards).
+    info: Option<PacketInfo>,
 }
 
 const EMPTY_SLOT: Slot = Slot {
@@ -64,6 +70,7 @@ const EMPTY_SLOT: Slot = Slot {
     kernel_stamp: false,
     truncated: false,
     reply_len: 0,
+    info: None,
 };
 
 /// Buffers for one batch of requests and their replies, owned by one worker.
@@ -72,6 +79,8 @@ pub(crate) struct Batch {
     tx: Box<[[u8; MAX_DATAGRAM_LEN]]>,
     addrs: Box<[SockAddrBuf]>,
     control: Box<[ControlBuf]>,
+    /// Each reply's packet information (its source address), for wildcard sockets.
+    send_control: Box<[SendControl]>,
     slots: [Slot; BATCH_LEN],
     received: usize,
     /// Further datagrams of the request being served (fragmented answers).
@@ -85,6 +94,7 @@ impl Batch {
             tx: vec![[0; MAX_DATAGRAM_LEN]; BATCH_LEN].into_boxed_slice(),
             addrs: vec![SockAddrBuf::ZERO; BATCH_LEN].into_boxed_slice(),
             control: vec![ControlBuf([0; CONTROL_LEN]); BATCH_LEN].into_boxed_slice(),
+            send_control: vec![SendControl::ZERO; BATCH_LEN].into_boxed_slice(),
             slots: [EMPTY_SLOT; BATCH_LEN],
             received: 0,
             extra: ExtraReplies::new(),
@@ -156,10 +166,8 @@ impl Batch {
             // `msg_controllen` is `size_t` on glibc but `socklen_t` on musl.
             #[allow(clippy::unnecessary_cast)]
             let control_len = (m.msg_controllen as usize).min(CONTROL_LEN);
-            let kernel = self.control[i]
-                .0
-                .get(..control_len)
-                .and_then(parse_timestampns);
+            let control = self.control[i].0.get(..control_len).unwrap_or_default();
+            let kernel = parse_timestampns(control);
             self.slots[i] = Slot {
                 len: (hdr.msg_len as usize).min(MAX_DATAGRAM_LEN),
                 addr_len,
@@ -168,6 +176,7 @@ impl Batch {
                 kernel_stamp: kernel.is_some(),
                 truncated: m.msg_flags & libc::MSG_TRUNC != 0,
                 reply_len: 0,
+                info: parse_pktinfo(control),
             };
         }
         self.received = n;
@@ -187,6 +196,9 @@ impl Batch {
         }
         let slot = self.slots[i];
         let source = slot.source.filter(|_| !slot.truncated)?;
+        let local = slot.info.map_or(local, |info| {
+            SocketAddr::new(info.destination, local.port())
+        });
         let received = Received {
             data: self.rx[i].get(..slot.len)?,
             source,
@@ -237,6 +249,7 @@ impl Batch {
             m.msg_namelen = slot.addr_len as libc::socklen_t;
             m.msg_iov = &mut iovs[count];
             m.msg_iovlen = 1;
+            self.attach_source(i, m);
             count += 1;
         }
         send_headers(fd, &mut hdrs[..count])
@@ -274,11 +287,28 @@ impl Batch {
             m.msg_namelen = slot.addr_len as libc::socklen_t;
             m.msg_iov = iov;
             m.msg_iovlen = 1;
+            self.attach_source(i, m);
         }
         let result = send_headers(fd, hdrs.get_mut(..count).unwrap_or_default());
         self.set_reply(i, 0);
         self.extra.clear();
         result
+    }
+}
+
+impl Batch {
+    /// Makes slot `i`'s reply leave from the address its request was sent to, when the
+    /// request came with packet information (a wildcard socket); see [`crate::cmsg`].
+    fn attach_source(&mut self, i: usize, m: &mut libc::msghdr) {
+        let (Some(info), Some(source)) = (self.slots[i].info, self.slots[i].source) else {
+            return;
+        };
+        let control = &mut self.send_control[i];
+        let len = control.encode(&info, source.ip());
+        if len > 0 {
+            m.msg_control = control.0.as_mut_ptr().cast();
+            m.msg_controllen = len as _;
+        }
     }
 }
 
@@ -331,37 +361,6 @@ fn zeroed_headers() -> [libc::mmsghdr; BATCH_LEN] {
     unsafe {
         std::mem::zeroed()
     }
-}
-
-/// Finds an `SCM_TIMESTAMPNS` message in a received control buffer (laid out as a
-/// sequence of `struct cmsghdr` followed by data, each padded to `size_t` alignment).
-pub(crate) fn parse_timestampns(control: &[u8]) -> Option<UnixTime> {
-    const ALIGN: usize = size_of::<usize>();
-    let header = size_of::<libc::cmsghdr>().next_multiple_of(ALIGN);
-    let mut rest = control;
-    while rest.len() >= header {
-        let len = usize::from_ne_bytes(rest.get(..ALIGN)?.try_into().ok()?);
-        let level = i32::from_ne_bytes(rest.get(ALIGN..ALIGN + 4)?.try_into().ok()?);
-        let kind = i32::from_ne_bytes(rest.get(ALIGN + 4..ALIGN + 8)?.try_into().ok()?);
-        // A length outside the buffer (or shorter than a header) ends the walk.
-        let data = rest.get(header..len)?;
-        if level == libc::SOL_SOCKET && kind == libc::SCM_TIMESTAMPNS {
-            return decode_timespec(data);
-        }
-        rest = rest.get(len.checked_next_multiple_of(ALIGN)?..)?;
-    }
-    None
-}
-
-/// Decodes a `struct timespec` (64-bit `time_t` and `long`, as on every 64-bit Linux).
-fn decode_timespec(data: &[u8]) -> Option<UnixTime> {
-    if size_of::<libc::time_t>() != 8 || size_of::<libc::c_long>() != 8 {
-        return None;
-    }
-    let secs = i64::from_ne_bytes(data.get(..8)?.try_into().ok()?);
-    let nanos = i64::from_ne_bytes(data.get(8..16)?.try_into().ok()?);
-    let nanos = u32::try_from(nanos).ok().filter(|n| *n < 1_000_000_000)?;
-    Some(UnixTime { secs, nanos })
 }
 
 #[cfg(test)]
@@ -453,34 +452,5 @@ mod tests {
             }
         }
         assert_eq!(seen, [None, Some(48)]);
-    }
-
-    #[test]
-    fn timestampns_control_message_is_found_after_another() {
-        let header = size_of::<libc::cmsghdr>();
-        let mut buf = vec![0u8; 2 * (header + 16)];
-        // First message: some other SOL_SOCKET type with 4 bytes of data (padded to 8).
-        let first_len = header + 4;
-        buf[..8].copy_from_slice(&first_len.to_ne_bytes());
-        buf[8..12].copy_from_slice(&libc::SOL_SOCKET.to_ne_bytes());
-        buf[12..16].copy_from_slice(&libc::SO_RXQ_OVFL.to_ne_bytes());
-        let at = header + 8;
-        buf[at..at + 8].copy_from_slice(&(header + 16).to_ne_bytes());
-        buf[at + 8..at + 12].copy_from_slice(&libc::SOL_SOCKET.to_ne_bytes());
-        buf[at + 12..at + 16].copy_from_slice(&libc::SCM_TIMESTAMPNS.to_ne_bytes());
-        buf[at + 16..at + 24].copy_from_slice(&1_700_000_000i64.to_ne_bytes());
-        buf[at + 24..at + 32].copy_from_slice(&999_999_999i64.to_ne_bytes());
-        assert_eq!(
-            parse_timestampns(&buf[..at + 32]),
-            Some(UnixTime {
-                secs: 1_700_000_000,
-                nanos: 999_999_999
-            })
-        );
-        // A truncated or nonsense control buffer yields nothing, and no panic.
-        assert_eq!(parse_timestampns(&buf[..at + 20]), None);
-        buf[at + 24..at + 32].copy_from_slice(&2_000_000_000i64.to_ne_bytes());
-        assert_eq!(parse_timestampns(&buf[..at + 32]), None);
-        assert_eq!(parse_timestampns(&[0xff; 40]), None);
     }
 }

@@ -54,6 +54,7 @@
 
 mod batch;
 mod capability;
+mod cmsg;
 mod counters;
 mod detach;
 mod driftfile;

@@ -5,7 +5,7 @@
 use std::io;
 use std::os::fd::RawFd;
 
-use crate::batch::parse_timestampns;
+use crate::cmsg::parse_timestampns;
 use crate::sockaddr::SockAddrBuf;
 use crate::time::UnixTime;
 
