@@ -91,6 +91,7 @@ impl BoundServer {
         let mut running = RunningServer {
             threads: Vec::new(),
             wakers: Vec::new(),
+            blocked: Vec::new(),
             stop: stop.clone(),
             counters,
         };
@@ -99,6 +100,13 @@ impl BoundServer {
             let waker = Arc::new(
                 Waker::new(poll.registry(), Token(WAKE_TOKEN)).map_err(RuntimeError::EventLoop)?,
             );
+            if let [socket] = sockets.as_slice() {
+                // This worker blocks in its receive call, with no timeout: a second handle
+                // on its socket lets stop() wake it (see `shutdown`).
+                running
+                    .blocked
+                    .push(socket.try_clone().map_err(RuntimeError::EventLoop)?);
+            }
             let addrs = self.local_addrs.clone();
             let worker = Worker::new(poll, sockets, addrs, make_service(index))
                 .map_err(RuntimeError::EventLoop)?;
@@ -119,6 +127,8 @@ impl BoundServer {
 pub struct RunningServer {
     threads: Vec<JoinHandle<()>>,
     wakers: Vec<Arc<Waker>>,
+    /// The sockets of workers that block in `recvmmsg` rather than in the event loop.
+    blocked: Vec<UdpSocket>,
     stop: Arc<AtomicBool>,
     counters: Arc<[WorkerCounters]>,
 }
@@ -145,6 +155,12 @@ impl RunningServer {
             if let Err(e) = waker.wake() {
                 tracing::warn!("cannot wake a worker to stop it: {e}");
             }
+        }
+        for socket in &self.blocked {
+            // Shutting down reading wakes a receive blocked on the socket (Linux's
+            // inet_shutdown calls sk_state_change even on an unconnected UDP socket, where
+            // it then reports ENOTCONN, expected here) and makes later ones return at once.
+            let _ = socket2::SockRef::from(socket).shutdown(std::net::Shutdown::Read);
         }
         for thread in self.threads.drain(..) {
             if thread.join().is_err() {

@@ -87,8 +87,9 @@ impl<S: Service> Worker<S> {
     /// The common case of one listen address per worker: block in `recvmmsg` itself
     /// (`MSG_WAITFORONE`) instead of in `epoll_wait`, which saves one system call per
     /// wake-up: at moderate load most wake-ups carry a single request, and a server then
-    /// costs what a one-datagram echo costs. The receive timeout bounds how long a stop
-    /// request waits to be noticed.
+    /// costs what a one-datagram echo costs. There is no receive timeout: an idle worker
+    /// never wakes (and no timer is armed at each wait); a stop shuts the socket down for
+    /// reading, which ends the wait.
     fn run_one_socket(
         &mut self,
         stop: &AtomicBool,
@@ -99,11 +100,15 @@ impl<S: Service> Worker<S> {
             return Ok(());
         };
         socket.set_nonblocking(false)?;
-        socket.set_read_timeout(Some(STOP_CHECK))?;
         let fd = socket.as_raw_fd();
         let mut errors = 0u32;
-        while !stop.load(Ordering::Acquire) {
-            match batch.recv_wait(fd) {
+        loop {
+            let received = batch.recv_wait(fd);
+            // After a stop the socket reads as empty datagrams: serve nothing more.
+            if stop.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            match received {
                 Ok(0) => {}
                 Ok(n) => {
                     errors = 0;
@@ -117,12 +122,8 @@ impl<S: Service> Worker<S> {
                 Err(e) => return Err(e),
             }
         }
-        Ok(())
     }
 }
-
-/// How long a blocked worker may take to notice a stop request.
-const STOP_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Serves a socket until it has nothing more to read. mio's readiness is edge-triggered,
 /// and a short batch means the queue was empty when it was read, so any later datagram
