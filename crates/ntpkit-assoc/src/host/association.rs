@@ -1,5 +1,6 @@
-//! The two kinds of association a host runs behind one face: client (mode 3, `server` and
-//! `pool`) and symmetric (modes 1 and 2, `peer` and mobilised passive peers).
+//! The kinds of association a host runs behind one face: client (mode 3, `server` and
+//! `pool`), symmetric (modes 1 and 2, `peer` and mobilised passive peers), and external
+//! (samples fed by the driver: a broadcast client's servers).
 
 use core::time::Duration;
 
@@ -12,12 +13,15 @@ use crate::client::{
 use crate::responder::ServerState;
 use crate::symmetric::{Role, SymmetricAssociation, SymmetricEvent};
 
+use super::external::ExternalFeed;
+
 /// One association of either kind. The symmetric one (with its transmit history) is
 /// several times larger: boxed, so a host of client sources stays compact.
 #[derive(Clone, Debug)]
 pub(super) enum Association<R> {
     Client(ClientAssociation<R>),
     Symmetric(Box<SymmetricAssociation<R>>),
+    External(ExternalFeed),
 }
 
 /// What a packet that passed every test gave.
@@ -36,6 +40,7 @@ impl<R: ClientRng> Association<R> {
         match self {
             Self::Client(a) => a.poll_timeout(),
             Self::Symmetric(a) => a.poll_timeout(),
+            Self::External(f) => Some(f.poll_timeout()),
         }
     }
 
@@ -48,6 +53,10 @@ impl<R: ClientRng> Association<R> {
             }
             Self::Symmetric(a) => {
                 matches!(a.handle_timeout(now), Some(SymmetricEvent::Demobilized(_)))
+            }
+            Self::External(f) => {
+                f.handle_timeout(now);
+                false
             }
         }
     }
@@ -63,6 +72,8 @@ impl<R: ClientRng> Association<R> {
         match self {
             Self::Client(a) => a.poll_transmit(now, t1, keys, buf),
             Self::Symmetric(a) => a.poll_transmit(now, t1, system, keys, buf),
+            // The host never sends to it: its samples come from the driver.
+            Self::External(_) => Ok(None),
         }
     }
 
@@ -83,6 +94,8 @@ impl<R: ClientRng> Association<R> {
                 SymmetricEvent::Kiss { code, action } => Outcome::Kiss { code, action },
                 _ => Outcome::Nothing,
             },
+            // Its packets go to whoever feeds it (a broadcast client), never here.
+            Self::External(_) => return Err(Rejection::NotExpected),
         })
     }
 
@@ -90,6 +103,7 @@ impl<R: ClientRng> Association<R> {
         match self {
             Self::Client(a) => a.reach(),
             Self::Symmetric(a) => a.reach(),
+            Self::External(f) => f.reach(),
         }
     }
 
@@ -97,6 +111,7 @@ impl<R: ClientRng> Association<R> {
         match self {
             Self::Client(a) => a.poll_exponent(),
             Self::Symmetric(a) => a.poll_exponent(),
+            Self::External(f) => f.poll_exponent(),
         }
     }
 
@@ -104,6 +119,8 @@ impl<R: ClientRng> Association<R> {
         match self {
             Self::Client(a) => a.set_poll(exponent),
             Self::Symmetric(a) => a.set_poll(exponent),
+            // The server sets its own broadcast interval.
+            Self::External(_) => {}
         }
     }
 
@@ -122,6 +139,7 @@ impl<R: ClientRng> Association<R> {
         match self {
             Self::Client(a) => a.is_stopped(),
             Self::Symmetric(a) => a.is_stopped(),
+            Self::External(_) => false,
         }
     }
 
@@ -129,15 +147,18 @@ impl<R: ClientRng> Association<R> {
         match self {
             Self::Client(a) => a.config().key,
             Self::Symmetric(a) => a.key(),
+            Self::External(f) => f.key(),
         }
     }
 
-    /// Our NTP mode on the wire (ntpq's `hmode`): 3 client, 1 symmetric active, 2 passive.
+    /// Our NTP mode (ntpq's `hmode`): 3 client, 1 symmetric active, 2 passive; an external
+    /// source's is what its driver said (6 for a broadcast client, as ntpd's MODE_BCLIENT).
     pub(super) fn host_mode(&self) -> u8 {
         match self {
             Self::Client(_) => 3,
             Self::Symmetric(a) if a.role() == Role::Active => 1,
             Self::Symmetric(_) => 2,
+            Self::External(f) => f.host_mode(),
         }
     }
 }

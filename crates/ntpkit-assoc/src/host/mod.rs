@@ -35,6 +35,7 @@
 
 mod association;
 mod event;
+mod external;
 mod queue;
 mod source;
 
@@ -47,7 +48,7 @@ use ntpkit_clock::{
 };
 use ntpkit_wire::NtpTimestamp;
 
-use crate::client::{ClientAssociation, ClientRng, KissAction, Rejection};
+use crate::client::{ClientAssociation, ClientRng, ClientSample, KissAction, Rejection};
 use crate::responder::ServerState;
 use crate::symmetric::{
     PASSIVE_UNREACH_POLLS, PassiveGrant, SymmetricAssociation, SymmetricConfig,
@@ -57,6 +58,7 @@ pub use event::{DemobilizeReason, HostEvent};
 pub use source::{SourceConfig, SourceStatus, Tally};
 
 use association::{Association, Outcome};
+use external::ExternalFeed;
 use queue::EventQueue;
 use source::Source;
 
@@ -182,6 +184,41 @@ impl<R: ClientRng> Host<R> {
         self.insert(source, assoc)
     }
 
+    /// Adds a source the host does not poll: its samples come from the driver through
+    /// [`Self::feed_external`] (a [`crate::broadcast::BroadcastClient`]'s, one source per
+    /// broadcast server it follows) and go through the same clock filter, selection and
+    /// discipline as every other source's. `host_mode` is what status displays show as our
+    /// mode towards it (6 for a broadcast client, ntpd's MODE_BCLIENT); `config.client`
+    /// gives its key (for display), precision and first expected interval (`minpoll`).
+    /// Remove it with [`Self::remove_source`] when its feeder demobilises it.
+    pub fn add_external(&mut self, config: SourceConfig, host_mode: u8, now: Duration) -> SourceId {
+        let feed = ExternalFeed::new(now, config.client.minpoll, config.client.key, host_mode);
+        self.insert(config, Association::External(feed))
+    }
+
+    /// Hands the host a sample of external source `id`, measured by its feeder (which has
+    /// already authenticated and checked the packet it came from), received at `t4`.
+    ///
+    /// # Errors
+    /// `id` is not an external source ([`Rejection::NotExpected`]); nothing changed.
+    pub fn feed_external(
+        &mut self,
+        id: SourceId,
+        now: Duration,
+        sample: ClientSample,
+        t4: NtpTimestamp,
+    ) -> Result<(), Rejection> {
+        let Some((_, s)) = self.sources.iter_mut().find(|(i, _)| *i == id) else {
+            return Err(Rejection::NotExpected);
+        };
+        let Association::External(feed) = &mut s.assoc else {
+            return Err(Rejection::NotExpected);
+        };
+        feed.on_sample(now, sample.server_poll);
+        self.take_sample(id, sample, t4);
+        Ok(())
+    }
+
     fn insert(&mut self, config: SourceConfig, assoc: Association<R>) -> SourceId {
         let id = SourceId(self.next_id);
         self.next_id += 1;
@@ -244,8 +281,20 @@ impl<R: ClientRng> Host<R> {
     pub fn handle_timeout(&mut self, now: Duration, wall: NtpTimestamp) {
         let mut ended = Vec::new();
         for (id, s) in &mut self.sources {
-            if s.assoc.handle_timeout(now) {
-                ended.push(*id);
+            let shifted = match &mut s.assoc {
+                Association::External(feed) => feed.handle_timeout(now),
+                other => {
+                    if other.handle_timeout(now) {
+                        ended.push(*id);
+                    }
+                    false
+                }
+            };
+            // An external source is never polled: each interval without its sample counts
+            // as an unanswered poll does in poll_transmit (RFC 5905 A.5.7.1).
+            if shifted && s.assoc.reach() & 0x7 == 0 && s.filter.statistics().is_some() {
+                s.filter.add_empty(wall);
+                s.silent_polls = s.silent_polls.saturating_add(1);
             }
         }
         for id in ended {
@@ -322,35 +371,12 @@ impl<R: ClientRng> Host<R> {
         t4: NtpTimestamp,
         keys: &KeyStore,
     ) -> Result<(), Rejection> {
-        let settling = self.system.is_settling();
-        let synced = self.system.is_synchronized();
-        let poll = self.system.poll();
-        let phase = self.system.slewed_phase();
         let Some((_, s)) = self.sources.iter_mut().find(|(i, _)| *i == id) else {
             return Err(Rejection::NotExpected);
         };
         match s.assoc.handle(now, bytes, t4, keys)? {
             Outcome::Nothing => {}
-            Outcome::Sample(sample) => {
-                s.server = Some(sample.server);
-                s.silent_polls = 0;
-                s.authentic = sample.authenticated.is_some();
-                s.last = Some((sample, t4));
-                let mut filtered = sample.sample;
-                filtered.phase = phase;
-                s.filter.set_newest_first(settling);
-                let verdict = s.filter.add(filtered, t4, poll, synced);
-                let updated = matches!(verdict, FilterVerdict::Updated(_));
-                let stats = if updated { s.filter.statistics() } else { None };
-                // RFC 5905 A.5.2: selection waits until a burst is over, so every burst
-                // has filled its filter before the first choice.
-                let in_burst = s.assoc.in_burst();
-                self.events.push(HostEvent::Sample { id, sample, stats });
-                if updated && !in_burst {
-                    self.select(t4);
-                    self.count_false_round(id);
-                }
-            }
+            Outcome::Sample(sample) => self.take_sample(id, sample, t4),
             Outcome::Kiss { code, action } => {
                 if matches!(action, KissAction::Stopped) {
                     s.tally = Tally::None;
@@ -359,6 +385,36 @@ impl<R: ClientRng> Host<R> {
             }
         }
         Ok(())
+    }
+
+    /// An accepted sample of source `id`: into its clock filter, then selection when the
+    /// filter produced a new output.
+    fn take_sample(&mut self, id: SourceId, sample: ClientSample, t4: NtpTimestamp) {
+        let settling = self.system.is_settling();
+        let synced = self.system.is_synchronized();
+        let poll = self.system.poll();
+        let phase = self.system.slewed_phase();
+        let Some((_, s)) = self.sources.iter_mut().find(|(i, _)| *i == id) else {
+            return;
+        };
+        s.server = Some(sample.server);
+        s.silent_polls = 0;
+        s.authentic = sample.authenticated.is_some();
+        s.last = Some((sample, t4));
+        let mut filtered = sample.sample;
+        filtered.phase = phase;
+        s.filter.set_newest_first(settling);
+        let verdict = s.filter.add(filtered, t4, poll, synced);
+        let updated = matches!(verdict, FilterVerdict::Updated(_));
+        let stats = if updated { s.filter.statistics() } else { None };
+        // RFC 5905 A.5.2: selection waits until a burst is over, so every burst has
+        // filled its filter before the first choice.
+        let in_burst = s.assoc.in_burst();
+        self.events.push(HostEvent::Sample { id, sample, stats });
+        if updated && !in_burst {
+            self.select(t4);
+            self.count_false_round(id);
+        }
     }
 
     /// The next event for the driver, oldest first.
