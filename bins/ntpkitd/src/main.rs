@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod control;
 mod forward;
+mod listen;
 mod logging;
 mod monitor;
 mod plan;
@@ -114,15 +115,27 @@ fn run(cli: &Cli) -> Result<(), String> {
     }
     // Before any thread starts: from now on these signals are events, not deaths.
     let mut signals = SignalListener::install().map_err(|e| e.to_string())?;
-    let bound = match BoundServer::bind(&listen, workers) {
-        Ok(b) => b,
-        // The built-in default includes [::]:123; a host without IPv6 still serves IPv4.
-        Err(e) if cli.listen.is_empty() && loaded.default_listen => {
-            tracing::warn!("{e}; trying IPv4 only");
-            let v4: Vec<_> = listen.iter().copied().filter(|a| a.is_ipv4()).collect();
-            BoundServer::bind(&v4, workers).map_err(|e| e.to_string())?
+    let mut listen = listen;
+    let bound = loop {
+        match BoundServer::bind(&listen, workers) {
+            Ok(b) => break b,
+            // The built-in default includes [::]:123; a host without IPv6 still serves IPv4.
+            Err(e) if cli.listen.is_empty() && loaded.default_listen => {
+                tracing::warn!("{e}; trying IPv4 only");
+                let v4: Vec<_> = listen.iter().copied().filter(|a| a.is_ipv4()).collect();
+                break BoundServer::bind(&v4, workers).map_err(|e| e.to_string())?;
+            }
+            // An address the interface rules chose can be unbindable for now (an IPv6
+            // address still tentative during duplicate address detection): serve the
+            // others, as ntpd does until its next interface scan.
+            Err(ntpkit_runtime::RuntimeError::Bind { addr, source })
+                if cli.listen.is_empty() && listen.len() > 1 =>
+            {
+                tracing::warn!("cannot listen on {addr}: {source}; left out");
+                listen.retain(|a| *a != addr);
+            }
+            Err(e) => return Err(e.to_string()),
         }
-        Err(e) => return Err(e.to_string()),
     };
     if !bound.kernel_timestamps() {
         tracing::warn!(

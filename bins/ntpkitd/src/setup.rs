@@ -2,7 +2,7 @@
 //! and by `--check`; every problem is collected (not just the first) so that `--check` can
 //! print them all.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
 use ntpkit_access::{AccessPolicy, DiscardConfig, MruConfig, RestrictEntry, RestrictList};
@@ -10,8 +10,8 @@ use ntpkit_assoc::control::ControlConfig;
 use ntpkit_assoc::{ResponderConfig, ServerState};
 use ntpkit_auth::{AuthPolicy, KeyStore, WeakAlgorithms, read_key_file};
 use ntpkit_config::{
-    HostAddress, IncludeLoader, Included, InterfaceAction, InterfaceMatch, NtpConfig, ParseOptions,
-    Restriction, parse_config_with_includes,
+    HostAddress, IncludeLoader, Included, NtpConfig, ParseOptions, Restriction,
+    parse_config_with_includes,
 };
 use ntpkit_wire::{Precision, ReferenceId, Stratum};
 
@@ -353,36 +353,25 @@ fn server_state(
 
 fn listen_addresses(config: &NtpConfig, problems: &mut Problems) -> (Vec<SocketAddr>, bool) {
     let port = config.port.map_or(NTP_PORT, |p| p.get());
-    let mut out = Vec::new();
-    for rule in config
-        .interfaces
-        .iter()
-        .filter(|r| r.action == InterfaceAction::Listen)
-    {
-        match &rule.matches {
-            InterfaceMatch::Network(net) if net.prefix_len() == net.max_prefix_len() => {
-                out.push(SocketAddr::new(net.addr(), port));
-            }
-            InterfaceMatch::All | InterfaceMatch::Wildcard => {
-                out.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port));
-                out.push(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port));
-            }
-            InterfaceMatch::Ipv4 => out.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)),
-            InterfaceMatch::Ipv6 => out.push(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port)),
-            other => problems.warnings.push(format!(
-                "warning: interface listen {other}: only addresses, all, ipv4, ipv6 and wildcard are supported yet; ignored"
-            )),
-        }
+    // Reading the host's addresses changes nothing, so `--check` does it too.
+    let interfaces = if config.interfaces.is_empty() {
+        Vec::new()
+    } else {
+        ntpkit_runtime::local_addresses().unwrap_or_else(|e| {
+            problems
+                .warnings
+                .push(format!("warning: cannot list the network interfaces: {e}"));
+            Vec::new()
+        })
+    };
+    let plan = crate::listen::plan_listen(&config.interfaces, port, &interfaces);
+    problems.warnings.extend(plan.warnings);
+    if plan.addrs.is_empty() {
+        problems
+            .errors
+            .push("error: the interface rules leave no address to listen on".into());
     }
-    out.dedup();
-    if out.is_empty() {
-        let default = vec![
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
-            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
-        ];
-        return (default, true);
-    }
-    (out, false)
+    (plan.addrs, plan.default)
 }
 
 #[cfg(test)]
