@@ -53,6 +53,7 @@
 //! ```
 
 mod batch;
+mod broadcaster;
 mod capability;
 mod cmsg;
 mod counters;
@@ -79,6 +80,7 @@ mod upstream;
 mod worker;
 
 pub use batch::{BATCH_LEN, MAX_DATAGRAM_LEN, Received};
+pub use broadcaster::BroadcastSender;
 pub use capability::can_set_clock;
 pub use counters::{CounterSnapshot, WorkerCounters};
 pub use detach::detach;
