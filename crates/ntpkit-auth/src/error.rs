@@ -93,6 +93,10 @@ pub enum AuthError {
     /// The packet carries an authenticator this crate does not verify (MS-SNTP).
     #[error("unsupported authenticator (MS-SNTP)")]
     UnsupportedAuthenticator,
+    /// The random source given to [`crate::generate_key`] failed: no key was made, as one
+    /// from a partly filled buffer could be guessed.
+    #[error("the random source failed; no key generated")]
+    RandomSourceFailed,
     /// A 4-byte trailer with key id 0 (RFC 5905 section 7.4): authenticates nothing.
     #[error("crypto-NAK (key id 0) authenticates nothing")]
     CryptoNak,
