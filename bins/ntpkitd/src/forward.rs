@@ -1,4 +1,5 @@
-//! Symmetric active packets (mode 1) that reach a worker come from peers we have no
+//! Symmetric active packets (mode 1) and broadcasts (mode 5, for `broadcastclient`) that
+//! reach a worker are handed over. Mode 1 packets come from peers we have no
 //! association with: the workers hand them, with the access decision, to the upstream
 //! thread, which alone may mobilise a symmetric passive association (RFC 5905 section 9,
 //! under ntpkit-assoc's PassivePolicy). The queue is bounded; a flood is dropped.

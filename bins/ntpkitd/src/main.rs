@@ -5,6 +5,7 @@
 //! unsynchronised server, behind ntpd-compatible restrict lists, rate limiting, KoD and
 //! symmetric-key authentication. It never touches the system clock.
 
+mod broadcast;
 mod check;
 mod cli;
 mod control;
@@ -189,7 +190,7 @@ fn run(cli: &Cli) -> Result<(), String> {
     };
     cli_options(&mut upstream_plan);
     let start_upstream = |plan: &crate::plan::UpstreamPlan| -> Result<Option<Upstream>, String> {
-        if plan.is_empty() {
+        if plan.is_idle() {
             return Ok(None);
         }
         Upstream::start(

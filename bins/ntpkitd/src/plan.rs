@@ -3,6 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
+use ntpkit_assoc::broadcast::{BroadcastClientConfig, BroadcastServerConfig};
 use ntpkit_assoc::client::ClientConfig;
 use ntpkit_assoc::host::SourceConfig;
 use ntpkit_assoc::symmetric::SymmetricConfig;
@@ -53,14 +54,50 @@ pub(crate) struct UpstreamPlan {
     pub(crate) passive_limits: (u32, u32),
     /// `enable kernel`.
     pub(crate) kernel: bool,
+    /// `broadcast` lines: where to send mode 5 and how.
+    pub(crate) broadcasts: Vec<BroadcastTarget>,
+    /// `broadcastclient` / `multicastclient`: listen for broadcast servers.
+    pub(crate) broadcast_client: Option<BroadcastClientPlan>,
+    /// `manycastserver` groups: joined, so the workers answer manycast clients on them.
+    pub(crate) manycast_groups: Vec<IpAddr>,
+}
+
+/// A `broadcast ADDRESS [key K] [minpoll P] [ttl T] [version V]` line.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BroadcastTarget {
+    /// The broadcast address or multicast group (its port is the server's own).
+    pub(crate) address: IpAddr,
+    pub(crate) config: BroadcastServerConfig,
+    /// TTL (IPv6 hop limit) of multicast datagrams; ntpd's default 127.
+    pub(crate) ttl: u8,
+}
+
+/// `broadcastclient` and `multicastclient` lines.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BroadcastClientPlan {
+    /// `broadcastclient`: take mode 5 arriving at the server's own sockets.
+    pub(crate) broadcast: bool,
+    /// `multicastclient` groups to join (on the server's port).
+    pub(crate) groups: Vec<IpAddr>,
+    /// The client settings; the key is chosen per broadcast (the trusted key it is signed
+    /// with, as ntpd accepts any trusted key from a broadcast server).
+    pub(crate) config: BroadcastClientConfig,
 }
 
 impl UpstreamPlan {
-    /// Whether there is anything to run.
+    /// Whether there is no time source to follow (servers, pools, peers, broadcasts).
     pub(crate) fn is_empty(&self) -> bool {
-        self.sources.is_empty() && self.pools.is_empty()
+        self.sources.is_empty() && self.pools.is_empty() && self.broadcast_client.is_none()
+    }
+
+    /// Whether the upstream thread has nothing at all to do (not even broadcasting).
+    pub(crate) fn is_idle(&self) -> bool {
+        self.is_empty() && self.broadcasts.is_empty() && self.manycast_groups.is_empty()
     }
 }
+
+/// ntpd's default `ttl` for broadcast and manycast (ntp.conf(5)).
+const DEFAULT_TTL: u8 = 127;
 
 /// The reference id clients see while `addr` is our system peer (RFC 5905 section 7.3).
 pub(crate) use ntpkit_assoc::manycast::reference_id_for;
@@ -134,6 +171,11 @@ pub(crate) fn plan(
                     template,
                 });
             }
+            AssociationMode::Broadcast => {
+                if let HostAddress::Ip(address) = a.host.address {
+                    plan.broadcasts.push(broadcast_target(a, address, problems));
+                }
+            }
             other => problems.warnings.push(format!(
                 "warning: {} {}: this association mode is not run yet; ignored",
                 other.keyword(),
@@ -141,7 +183,67 @@ pub(crate) fn plan(
             )),
         }
     }
+    plan.broadcast_client = broadcast_client_plan(config, precision, problems);
+    plan.manycast_groups = config.manycast_servers.clone();
     plan
+}
+
+fn broadcast_target(a: &Association, address: IpAddr, problems: &mut Problems) -> BroadcastTarget {
+    let mut config = BroadcastServerConfig::default();
+    config.key = a.key;
+    if let Some(p) = a.minpoll {
+        config.poll = p.get() as i8;
+    }
+    if let Some(v) = a.version.and_then(|v| Version::from_bits(v.get()).ok()) {
+        config.version = v;
+    }
+    if config.key.is_none() {
+        problems.warnings.push(format!(
+            "warning: broadcast {address} has no key: clients that require authentication (the default) refuse its packets"
+        ));
+    }
+    BroadcastTarget {
+        address,
+        config,
+        ttl: a.ttl.unwrap_or(DEFAULT_TTL),
+    }
+}
+
+/// `broadcastclient` (or `enable bclient`) and `multicastclient`: the client side of
+/// broadcast mode, authenticated unless `disable auth`.
+fn broadcast_client_plan(
+    config: &NtpConfig,
+    precision: i8,
+    problems: &mut Problems,
+) -> Option<BroadcastClientPlan> {
+    let broadcast = config.broadcast_client || config.flags.bclient == Some(true);
+    if !broadcast && config.multicast_clients.is_empty() {
+        return None;
+    }
+    let mut client = BroadcastClientConfig::default();
+    client.require_auth = config.flags.auth != Some(false);
+    if let Some(d) = config.broadcast_delay {
+        client.broadcast_delay = d;
+    }
+    if let Some(m) = config.tos.maxdynamic {
+        client.max_sessions = m.max(1);
+    }
+    client.local_precision = precision;
+    if client.require_auth && config.keys.trusted == Default::default() {
+        problems.warnings.push(
+            "warning: broadcastclient/multicastclient without a trustedkey: every broadcast will be refused (authentication is required unless `disable auth`)".to_string(),
+        );
+    }
+    if !client.require_auth {
+        problems.warnings.push(
+            "warning: disable auth: unsigned broadcasts are accepted; anyone on the segment can set this host's time".to_string(),
+        );
+    }
+    Some(BroadcastClientPlan {
+        broadcast,
+        groups: config.multicast_clients.clone(),
+        config: client,
+    })
 }
 
 fn address_text(address: &HostAddress) -> String {

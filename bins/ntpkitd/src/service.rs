@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use ntpkit_access::{AccessPolicy, AuthStatus, Ingress, PacketKind, Request as AccessRequest};
 use ntpkit_assoc::control::ControlResponder;
+use ntpkit_assoc::manycast::{ManycastServer, ManycastServerOutcome};
 use ntpkit_assoc::{Request, Responder, ResponderCounters, ResponderOutcome, ServerState};
 use ntpkit_runtime::{ExtraReplies, Reader, Received, Service, UnixTime};
 use ntpkit_wire::NtpTimestamp;
@@ -41,6 +42,8 @@ pub(crate) struct NtpService {
     forward: Reader<Option<Forwarder>>,
     shared: Arc<SharedState>,
     responder: Responder,
+    /// Requests that arrived on a `manycastserver` group get the manycast rule.
+    manycast: ManycastServer,
     control: ControlResponder,
     /// Monotonic time of the current batch (one clock read per batch, not per packet).
     batch_now: Duration,
@@ -57,6 +60,7 @@ impl NtpService {
         shared: Arc<SharedState>,
     ) -> Self {
         let responder = Responder::new(setup.get().responder);
+        let manycast = ManycastServer::new(setup.get().responder);
         let control = ControlResponder::new(setup.get().control, shared.nonce_secret);
         Self {
             setup,
@@ -65,6 +69,7 @@ impl NtpService {
             forward,
             shared,
             responder,
+            manycast,
             control,
             batch_now: Duration::ZERO,
             last_flush: Duration::ZERO,
@@ -102,6 +107,7 @@ impl Service for NtpService {
     fn begin_batch(&mut self) {
         if self.setup.refresh() {
             self.responder = Responder::new(self.setup.get().responder);
+            self.manycast = ManycastServer::new(self.setup.get().responder);
             self.control =
                 ControlResponder::new(self.setup.get().control, self.shared.nonce_secret);
         }
@@ -145,7 +151,13 @@ impl NtpService {
         let policy = &self.shared.policy;
         let ingress = ingress(rx.local, rx.source);
         let mode = ntpkit_wire::peek_mode(rx.data);
-        if mode == Ok(ntpkit_wire::Mode::SymmetricActive)
+        let forwarded_kind = match mode {
+            Ok(ntpkit_wire::Mode::SymmetricActive) => Some(PacketKind::Symmetric),
+            // A broadcast server's mode 5 (`broadcastclient`): the upstream thread follows it.
+            Ok(ntpkit_wire::Mode::Broadcast) => Some(PacketKind::Broadcast),
+            _ => None,
+        };
+        if let Some(kind) = forwarded_kind
             && let Some(forward) = self.forward.get().as_ref()
         {
             // A peer without an association: the upstream thread decides on mobilising.
@@ -154,13 +166,8 @@ impl NtpService {
                 Ok(None) => AuthStatus::None,
                 Err(_) => AuthStatus::Failed,
             };
-            let asked = AccessRequest::new(
-                rx.source.ip(),
-                rx.source.port(),
-                PacketKind::Symmetric,
-                ingress,
-            )
-            .with_auth(auth);
+            let asked =
+                AccessRequest::new(rx.source.ip(), rx.source.port(), kind, ingress).with_auth(auth);
             let decision = policy
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -173,6 +180,35 @@ impl NtpService {
                 decision,
             );
             return None;
+        }
+        if rx.local.ip().is_multicast() {
+            // On a group (`manycastserver`): answered by unicast only when synchronised and
+            // not worse in stratum than the client, never with a kiss (RFC 5905 3.1).
+            let outcome = self.manycast.respond(
+                &Request::new(rx.data, rx.source, ntp_time(rx.timestamp)),
+                state,
+                &setup.keys,
+                |request, inspection| {
+                    let asked = AccessRequest::new(
+                        request.source.ip(),
+                        request.source.port(),
+                        inspection.kind,
+                        ingress,
+                    )
+                    .with_auth(inspection.auth)
+                    .with_version(inspection.version.to_bits());
+                    policy
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .decide(now, &asked)
+                },
+                reply,
+                || ntp_time(UnixTime::now()),
+            );
+            return match outcome {
+                ManycastServerOutcome::Reply(r) => Some(r.len),
+                ManycastServerOutcome::Silent(_) => None,
+            };
         }
         if mode == Ok(ntpkit_wire::Mode::Control) {
             let control = &mut self.control;

@@ -22,16 +22,19 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token, Waker};
 use ntpkit_access::SessionLimits;
 use ntpkit_assoc::ServerState;
+use ntpkit_assoc::broadcast::{BroadcastEvent, BroadcastRejection, DelaySource};
 use ntpkit_assoc::control::PeerInfo;
 use ntpkit_assoc::host::{Host, HostEvent};
 use ntpkit_assoc::symmetric::{PassivePolicy, SymmetricConfig};
 use ntpkit_auth::KeyId;
 use ntpkit_clock::{ClockAdjust, DriftSchedule, SourceId};
 use ntpkit_runtime::{
-    Reader, Shared, SystemClock, UnixTime, UpstreamSocket, os_random_u32, read_drift, write_drift,
+    MulticastSocket, Reader, Shared, SystemClock, UnixTime, UpstreamSocket, os_random_u32,
+    read_drift, write_drift,
 };
 use ntpkit_wire::{NtpShort, NtpTimestamp};
 
+use crate::broadcast::{BroadcastListener, Broadcasters};
 use crate::forward::{Forwarded, Forwarder};
 use crate::monitor::Monitor;
 use crate::plan::{PlannedSource, UpstreamPlan, resolve_pool, with_refid};
@@ -41,6 +44,16 @@ use crate::virtualclock::VirtualClock;
 
 const WAKER: Token = Token(usize::MAX);
 
+/// Tokens of the `multicastclient` group sockets: `GROUPS + i` for the i-th (source ids,
+/// the other tokens, are small).
+const GROUPS: usize = usize::MAX - 1024;
+
+/// Broadcast refusals logged (the rest are counted): a replay is not logged at all, as
+/// every worker's socket receives each broadcast and all but the first copy are replays.
+const LOGGED_BROADCAST_REFUSALS: u64 = 10;
+
+/// Our mode towards a broadcast server as ntpq shows it (ntpd's MODE_BCLIENT).
+const BCLIENT_HOST_MODE: u8 = 6;
 /// Longest wait between two looks at the clock: the state served grows its root
 /// dispersion with time, so it is republished at least this often.
 const MAX_WAIT: Duration = Duration::from_secs(1);
@@ -127,7 +140,32 @@ impl Upstream {
         let host = Host::new(plan.options, precision, restored, Duration::ZERO)
             .map_err(|e| io::Error::other(e.to_string()))?;
         let stats = StatsRecorder::new(plan.stats.clone());
+        let broadcasters = Broadcasters::open(&plan.broadcasts, &links.listen, Duration::ZERO);
+        let port = links
+            .listen
+            .first()
+            .map_or(crate::setup::NTP_PORT, SocketAddr::port);
+        let listener = plan
+            .broadcast_client
+            .clone()
+            .map(|p| BroadcastListener::open(p, port));
+        if let Some(l) = &listener {
+            for (i, socket) in l.groups.iter().enumerate() {
+                let fd = socket.as_raw_fd();
+                poll.registry().register(
+                    &mut SourceFd(&fd),
+                    Token(GROUPS + i),
+                    Interest::READABLE,
+                )?;
+            }
+        }
+        let memberships = join_manycast_groups(&plan.manycast_groups, port);
         let mut driver = Driver {
+            _memberships: memberships,
+            broadcasters,
+            listener,
+            followers: HashMap::new(),
+            broadcast_refusals: 0,
             poll,
             forwarded,
             passive,
@@ -178,6 +216,17 @@ impl Upstream {
 
 struct Driver {
     poll: Poll,
+    /// `manycastserver` group memberships (the workers' wildcard sockets answer).
+    _memberships: Vec<MulticastSocket>,
+    /// `broadcast` lines.
+    broadcasters: Broadcasters,
+    /// `broadcastclient` / `multicastclient`.
+    listener: Option<BroadcastListener>,
+    /// The broadcast servers followed, as host sources: the key their client checks and
+    /// their address.
+    followers: HashMap<SourceId, (Option<KeyId>, SocketAddr)>,
+    /// Broadcasts refused (the first few are logged).
+    broadcast_refusals: u64,
     /// Symmetric active packets from peers without an association, from the workers.
     forwarded: Receiver<Forwarded>,
     passive: PassivePolicy,
@@ -218,6 +267,32 @@ struct Driver {
 fn wall() -> NtpTimestamp {
     let t = UnixTime::now();
     NtpTimestamp::from_unix(t.secs, t.nanos)
+}
+
+/// Joins each `manycastserver` group on `port`: the server's wildcard sockets then receive
+/// the solicitations and answer them under the manycast rule.
+fn join_manycast_groups(groups: &[std::net::IpAddr], port: u16) -> Vec<MulticastSocket> {
+    let mut joined = Vec::new();
+    for group in groups {
+        let addr = SocketAddr::new(*group, port);
+        match MulticastSocket::membership(addr, None) {
+            Ok(m) => {
+                tracing::info!("answering manycast clients on {addr}");
+                joined.push(m);
+            }
+            Err(e) => tracing::warn!("manycastserver {addr}: {e}; left out"),
+        }
+    }
+    joined
+}
+
+/// The disciplined clock now: the system clock, or `virtual_clock` on top of it.
+fn read_clock(virtual_clock: Option<&VirtualClock>) -> NtpTimestamp {
+    let system = wall();
+    match virtual_clock {
+        Some(v) => v.read(system, Instant::now()),
+        None => system,
+    }
 }
 
 impl Driver {
@@ -289,6 +364,17 @@ impl Driver {
     /// one only if the PassivePolicy allows (trusted key, restrict, caps), else drop it.
     fn mobilise(&mut self, packet: Forwarded) {
         let now = self.start.elapsed();
+        if ntpkit_wire::peek_mode(&packet.bytes) == Ok(ntpkit_wire::Mode::Broadcast) {
+            if self
+                .listener
+                .as_ref()
+                .is_some_and(BroadcastListener::takes_broadcasts)
+                && packet.decision.is_serve()
+            {
+                self.on_broadcast(packet.source, &packet.bytes, packet.t4);
+            }
+            return;
+        }
         // Queued at the server socket before this peer's own socket existed.
         if let Some(id) = self
             .sockets
@@ -346,6 +432,7 @@ impl Driver {
 
     fn remove(&mut self, id: SourceId) {
         self.host.remove_source(id);
+        self.followers.remove(&id);
         if let Some(key) = self.passive_keys.remove(&id) {
             self.passive.release(key);
         }
@@ -395,12 +482,27 @@ impl Driver {
             let now = self.start.elapsed();
             let clock = self.clock_now();
             self.host.handle_timeout(now, clock);
+            if let Some(l) = &mut self.listener {
+                l.handle_timeout(now);
+            }
+            self.route_broadcast_events(clock);
             self.transmit(now, &mut buf);
+            self.transmit_volleys(now, &mut buf);
             self.drain_events();
             self.publish();
-            let wait = self
-                .host
-                .poll_timeout()
+            self.broadcast(now);
+            let due = [
+                Some(self.host.poll_timeout()),
+                self.broadcasters.poll_timeout(),
+                self.listener
+                    .as_ref()
+                    .and_then(BroadcastListener::poll_timeout),
+            ];
+            let wait = due
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(MAX_WAIT)
                 .saturating_sub(self.start.elapsed())
                 .min(MAX_WAIT);
             if let Err(e) = self.poll.poll(&mut events, Some(wait))
@@ -414,6 +516,8 @@ impl Driver {
                     while let Ok(packet) = self.forwarded.try_recv() {
                         self.mobilise(packet);
                     }
+                } else if event.token().0 >= GROUPS && event.token() != WAKER {
+                    self.receive_group(event.token().0 - GROUPS, &mut buf);
                 } else {
                     self.receive(SourceId(event.token().0 as u64), &mut buf);
                 }
@@ -431,10 +535,181 @@ impl Driver {
     /// The disciplined clock now: the system clock, or the virtual one when ntpkitd may
     /// not adjust it.
     fn clock_now(&self) -> NtpTimestamp {
-        let system = wall();
+        read_clock(self.virtual_clock.as_ref())
+    }
+
+    /// Sends the broadcasts due, with the state the workers serve.
+    fn broadcast(&mut self, now: Duration) {
+        let state = self.state.load();
+        let keys = &self.setup.get().keys;
+        let virtual_clock = self.virtual_clock.as_ref();
+        self.broadcasters
+            .run(now, &state, keys, || read_clock(virtual_clock));
+    }
+
+    /// A kernel receive stamp on the disciplined clock.
+    fn disciplined(&self, stamp: NtpTimestamp) -> NtpTimestamp {
         match &self.virtual_clock {
-            Some(v) => v.read(system, Instant::now()),
-            None => system,
+            // The correction moves by at most 500 PPM: reading it now costs nanoseconds.
+            Some(v) => v.read(stamp, Instant::now()),
+            None => stamp,
+        }
+    }
+
+    /// A mode 5 packet (from a group socket, or from the workers for `broadcastclient`)
+    /// received at `t4` on the system clock.
+    fn on_broadcast(&mut self, from: SocketAddr, bytes: &[u8], t4: NtpTimestamp) {
+        let t4 = self.disciplined(t4);
+        let now = self.start.elapsed();
+        let keys = &self.setup.get().keys;
+        let Some(listener) = &mut self.listener else {
+            return;
+        };
+        if let Err(why) = listener.handle_broadcast(now, from, bytes, t4, keys) {
+            let replay = matches!(
+                why,
+                crate::broadcast::Refusal::Client(BroadcastRejection::Replay)
+            );
+            if !replay {
+                self.broadcast_refusals += 1;
+                if self.broadcast_refusals <= LOGGED_BROADCAST_REFUSALS {
+                    tracing::info!("broadcast from {from} refused: {why}");
+                }
+            }
+        }
+        self.route_broadcast_events(t4);
+    }
+
+    /// Datagrams waiting on the `i`-th multicast group socket.
+    fn receive_group(&mut self, i: usize, buf: &mut [u8]) {
+        loop {
+            let Some(socket) = self.listener.as_ref().and_then(|l| l.groups.get(i)) else {
+                return;
+            };
+            let got = match socket.recv(buf) {
+                Ok(Some(got)) => got,
+                Ok(None) | Err(_) => return,
+            };
+            let t4 = NtpTimestamp::from_unix(got.received.secs, got.received.nanos);
+            let bytes = buf.get(..got.len).unwrap_or(&[]).to_vec();
+            self.on_broadcast(got.from, &bytes, t4);
+        }
+    }
+
+    /// What the broadcast clients did: a host source per server followed, fed its samples
+    /// (received at `t4`), removed when the server falls silent.
+    fn route_broadcast_events(&mut self, t4: NtpTimestamp) {
+        let now = self.start.elapsed();
+        while let Some((key, event)) = self
+            .listener
+            .as_mut()
+            .and_then(BroadcastListener::poll_event)
+        {
+            match event {
+                BroadcastEvent::Mobilized(server) => self.follow(key, server, now),
+                BroadcastEvent::Calibrated { server, delay } => {
+                    let how = match delay {
+                        DelaySource::Volley(_) => "measured by the volley",
+                        DelaySource::Configured(_) => "broadcastdelay",
+                        _ => "other",
+                    };
+                    tracing::info!(
+                        "broadcast server {server}: one-way delay {:.3} ms ({how})",
+                        delay.seconds() * 1e3
+                    );
+                }
+                BroadcastEvent::Sample { server, sample } => {
+                    if let Some(id) = self.follower(key, server) {
+                        let _ = self.host.feed_external(id, now, sample, t4);
+                    }
+                }
+                BroadcastEvent::Demobilized(server) => {
+                    if let Some(id) = self.follower(key, server) {
+                        tracing::info!("broadcast server {server} fell silent; dropped");
+                        self.remove(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn follower(&self, key: Option<KeyId>, server: SocketAddr) -> Option<SourceId> {
+        self.followers
+            .iter()
+            .find(|(_, f)| **f == (key, server))
+            .map(|(id, _)| *id)
+    }
+
+    /// A new broadcast server: a host source fed by the broadcast client, and a socket of
+    /// its own for the calibration volley (RFC 9109: a fresh port per association).
+    fn follow(&mut self, key: Option<KeyId>, server: SocketAddr, now: Duration) {
+        let mut client = ntpkit_assoc::client::ClientConfig::default();
+        client.key = key;
+        client.local_precision = self.precision;
+        let config = ntpkit_assoc::host::SourceConfig::new(
+            client,
+            crate::plan::reference_id_for(server.ip()),
+        );
+        let id = self.host.add_external(config, BCLIENT_HOST_MODE, now);
+        self.followers.insert(id, (key, server));
+        let signed = key.map_or("unsigned".to_string(), |k| format!("key {}", k.get()));
+        tracing::info!("following broadcast server {server} ({signed})");
+        match UpstreamSocket::connect(server) {
+            Ok(socket) => self.register(id, socket, "broadcast server", true),
+            Err(e) => tracing::warn!(
+                "broadcast server {server}: no socket for its calibration volley ({e}); broadcastdelay will be used"
+            ),
+        }
+    }
+
+    /// Sends the calibration requests due.
+    fn transmit_volleys(&mut self, now: Duration, buf: &mut [u8]) {
+        loop {
+            let t1 = self.clock_now();
+            let keys = &self.setup.get().keys;
+            let Some(listener) = &mut self.listener else {
+                return;
+            };
+            let Some((key, server, len)) = listener.poll_transmit(now, t1, keys, buf) else {
+                return;
+            };
+            let socket = self
+                .follower(key, server)
+                .and_then(|id| self.sockets.get(&id));
+            if let Some(socket) = socket {
+                let _ = socket.send(buf.get(..len).unwrap_or(&[]));
+            }
+        }
+    }
+
+    /// Replies to a broadcast server's calibration requests.
+    fn receive_volley(
+        &mut self,
+        id: SourceId,
+        key: Option<KeyId>,
+        server: SocketAddr,
+        buf: &mut [u8],
+    ) {
+        loop {
+            let Some(socket) = self.sockets.get(&id) else {
+                return;
+            };
+            let (len, stamp) = match socket.recv(buf) {
+                Ok(Some(r)) => r,
+                Ok(None) => return,
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
+                Err(_) => return,
+            };
+            let t4 = self.disciplined(NtpTimestamp::from_unix(stamp.secs, stamp.nanos));
+            let now = self.start.elapsed();
+            let keys = &self.setup.get().keys;
+            let bytes = buf.get(..len).unwrap_or(&[]);
+            if let Some(l) = &mut self.listener {
+                // A refused reply changes nothing; the volley's association counts it.
+                let _ = l.handle_reply(key, now, server, bytes, t4, keys);
+            }
+            self.route_broadcast_events(t4);
         }
     }
 
@@ -463,6 +738,10 @@ impl Driver {
     }
 
     fn receive(&mut self, id: SourceId, buf: &mut [u8]) {
+        if let Some(&(key, server)) = self.followers.get(&id) {
+            self.receive_volley(id, key, server, buf);
+            return;
+        }
         loop {
             let Some(socket) = self.sockets.get(&id) else {
                 return;
@@ -682,6 +961,7 @@ impl Driver {
                 p.peer_mode = match status.host_mode {
                     1 => 2,
                     2 => 1,
+                    BCLIENT_HOST_MODE => 5,
                     _ => 4,
                 };
             }

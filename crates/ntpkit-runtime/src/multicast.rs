@@ -162,6 +162,40 @@ impl MulticastSocket {
         })
     }
 
+    /// A socket that only makes this host a member of `group` (address and port) on
+    /// `interface` (`None`: the kernel's choice): bound to an ephemeral port, it receives
+    /// nothing itself, while every socket bound to the wildcard address on the group's port
+    /// (a server's, whose `IP_MULTICAST_ALL` is on, Linux's default) now receives what is
+    /// sent to the group, and knows it from the datagram's destination (`IP_PKTINFO`). This is
+    /// how `manycastserver` listens: the server's own sockets answer. Keep it open as long
+    /// as the membership is wanted.
+    ///
+    /// # Errors
+    /// `group` is not a multicast address, the interface does not exist, or the kernel
+    /// refused to join.
+    pub fn membership(group: SocketAddr, interface: Option<&str>) -> io::Result<Self> {
+        let index = interface.map(interface_index).transpose()?.unwrap_or(0);
+        let socket = new_socket(group)?;
+        match group.ip() {
+            IpAddr::V4(g) => {
+                socket.set_multicast_all_v4(false)?;
+                socket.bind(&SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0).into())?;
+                socket.join_multicast_v4_n(&g, &InterfaceIndexOrAddress::Index(index))?;
+            }
+            IpAddr::V6(g) => {
+                socket.set_only_v6(true)?;
+                socket.set_multicast_all_v6(false)?;
+                socket.bind(&SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), 0).into())?;
+                socket.join_multicast_v6(&g, index)?;
+            }
+        }
+        Ok(Self {
+            socket: socket.into(),
+            group,
+            kernel_timestamps: false,
+        })
+    }
+
     /// The group (and port) this socket is for.
     pub fn group(&self) -> SocketAddr {
         self.group
@@ -298,6 +332,34 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
         panic!("nothing received on {}", socket.group());
+    }
+
+    #[test]
+    fn a_membership_makes_the_wildcard_server_socket_receive_the_group() {
+        let server = UdpSocket::bind("0.0.0.0:0").unwrap();
+        server
+            .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+            .unwrap();
+        let group = SocketAddr::new(
+            [239, 255, 42, 97].into(),
+            server.local_addr().unwrap().port(),
+        );
+        let sender = MulticastSocket::sender(group, Some("lo")).unwrap();
+        sender.set_loopback(true).unwrap();
+        sender.set_ttl(0).unwrap();
+        let mut buf = [0u8; 32];
+        // Not a member yet: the kernel drops the datagram.
+        sender.send_to_group(b"before").unwrap();
+        assert!(
+            server.recv_from(&mut buf).is_err(),
+            "received without a membership"
+        );
+        let member = MulticastSocket::membership(group, Some("lo")).unwrap();
+        sender.send_to_group(b"solicit").unwrap();
+        let (n, _) = server.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"solicit");
+        // The membership socket itself takes none of the group's traffic.
+        assert_eq!(member.recv(&mut buf).unwrap(), None);
     }
 
     #[test]

@@ -1,0 +1,250 @@
+//! Broadcast mode in the upstream thread (ntp.conf `broadcast`, `broadcastclient`,
+//! `multicastclient`): the servers' timers and sockets, and the client side, which routes
+//! each broadcast to the [`BroadcastClient`] of the trusted key that signed it (ntpd accepts
+//! a broadcast server signed with any trusted key; ntpkit-assoc's client checks one key, so
+//! there is one client per key in use, created on demand and bounded by the trusted keys).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ntpkit_assoc::ServerState;
+use ntpkit_assoc::broadcast::{
+    BroadcastClient, BroadcastEvent, BroadcastRejection, BroadcastServer,
+};
+use ntpkit_auth::{AuthError, KeyId, KeyStore, verify_packet};
+use ntpkit_runtime::{BroadcastSender, MulticastSocket, os_random_u32};
+use ntpkit_wire::NtpTimestamp;
+
+use crate::plan::{BroadcastClientPlan, BroadcastTarget};
+
+type Rng = fn() -> u32;
+
+/// The running `broadcast` lines.
+pub(crate) struct Broadcasters {
+    servers: Vec<(BroadcastServer, BroadcastSender)>,
+}
+
+impl Broadcasters {
+    /// Opens a sender per target, from the first listen address of its family (so the
+    /// datagrams carry the server's port and clients' volleys reach the workers).
+    pub(crate) fn open(targets: &[BroadcastTarget], listen: &[SocketAddr], now: Duration) -> Self {
+        let mut servers = Vec::new();
+        for t in targets {
+            let Some(local) = listen.iter().find(|l| l.is_ipv4() == t.address.is_ipv4()) else {
+                tracing::warn!(
+                    "broadcast {}: no listen address of its family; left out",
+                    t.address
+                );
+                continue;
+            };
+            let destination = SocketAddr::new(t.address, local.port());
+            match BroadcastSender::open(*local, destination, t.ttl) {
+                Ok(sender) => {
+                    tracing::info!(
+                        "broadcasting to {destination} every {} s{}",
+                        1u64 << t.config.poll.clamp(3, 17),
+                        t.config
+                            .key
+                            .map_or(String::new(), |k| format!(" signed with key {}", k.get()))
+                    );
+                    servers.push((BroadcastServer::new(t.config.clone(), now), sender));
+                }
+                Err(e) => tracing::warn!("broadcast {destination}: {e}; left out"),
+            }
+        }
+        Self { servers }
+    }
+
+    /// When the next broadcast is due.
+    pub(crate) fn poll_timeout(&self) -> Option<Duration> {
+        self.servers.iter().map(|(s, _)| s.poll_timeout()).min()
+    }
+
+    /// Sends every broadcast due at `now` with the state the server answers with; nothing
+    /// while it is unsynchronised.
+    pub(crate) fn run(
+        &mut self,
+        now: Duration,
+        state: &ServerState,
+        keys: &KeyStore,
+        clock: impl Fn() -> NtpTimestamp,
+    ) {
+        let mut buf = [0u8; 128];
+        for (server, sender) in &mut self.servers {
+            server.handle_timeout(now);
+            match server.poll_transmit(now, state, keys, &mut buf, &clock) {
+                Ok(Some(len)) => {
+                    if let Err(e) = sender.send(buf.get(..len).unwrap_or(&[])) {
+                        tracing::debug!("broadcast to {}: {e}", sender.destination());
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!("broadcast to {}: cannot sign: {e}", sender.destination())
+                }
+            }
+        }
+    }
+}
+
+/// Why a broadcast was not taken.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// Not signed with a trusted key while authentication is required.
+    Unsigned,
+    /// The MAC did not verify with a trusted key.
+    Mac(AuthError),
+    /// The broadcast client refused it.
+    Client(BroadcastRejection),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unsigned => f.write_str(
+                "not signed (authentication is required; `disable auth` accepts unsigned broadcasts)",
+            ),
+            Self::Mac(e) => write!(f, "authentication failed: {e}"),
+            Self::Client(r) => write!(f, "{r}"),
+        }
+    }
+}
+
+/// The client side: `broadcastclient` (mode 5 forwarded from the workers) and the
+/// `multicastclient` groups' sockets.
+pub(crate) struct BroadcastListener {
+    plan: BroadcastClientPlan,
+    /// One client per key broadcasts were signed with (`None`: unsigned, `disable auth`).
+    clients: Vec<(Option<KeyId>, BroadcastClient<Rng>)>,
+    /// The joined groups.
+    pub(crate) groups: Vec<MulticastSocket>,
+}
+
+impl BroadcastListener {
+    /// Joins the `multicastclient` groups on `port` (the server's).
+    pub(crate) fn open(plan: BroadcastClientPlan, port: u16) -> Self {
+        let mut groups = Vec::new();
+        for group in &plan.groups {
+            let addr = SocketAddr::new(*group, port);
+            match MulticastSocket::join(addr, None) {
+                Ok(socket) => {
+                    tracing::info!("listening for multicast servers on {addr}");
+                    groups.push(socket);
+                }
+                Err(e) => tracing::warn!("multicastclient {addr}: {e}; left out"),
+            }
+        }
+        if plan.broadcast {
+            tracing::info!("listening for broadcast servers on the server's port");
+        }
+        Self {
+            plan,
+            clients: Vec::new(),
+            groups,
+        }
+    }
+
+    /// Whether `broadcastclient` is on (mode 5 at the server's own sockets is for us).
+    pub(crate) fn takes_broadcasts(&self) -> bool {
+        self.plan.broadcast
+    }
+
+    /// A broadcast from `from`, received at `t4`: to the client of the key that signed it.
+    pub(crate) fn handle_broadcast(
+        &mut self,
+        now: Duration,
+        from: SocketAddr,
+        bytes: &[u8],
+        t4: NtpTimestamp,
+        keys: &KeyStore,
+    ) -> Result<(), Refusal> {
+        // Which trusted key signed it decides the client; that client verifies it again
+        // with exactly that key before any state changes (CVE-2015-1799).
+        let key = match verify_packet(keys, bytes) {
+            Ok(Some(v)) => Some(v.key_id),
+            Ok(None) if !self.plan.config.require_auth => None,
+            Ok(None) => return Err(Refusal::Unsigned),
+            Err(e) => return Err(Refusal::Mac(e)),
+        };
+        let client = self.client_for(key).ok_or(Refusal::Unsigned)?;
+        client
+            .handle_broadcast(now, from, bytes, t4, keys)
+            .map_err(Refusal::Client)
+    }
+
+    /// A unicast reply to a calibration request of the follower `(key, server)`.
+    pub(crate) fn handle_reply(
+        &mut self,
+        key: Option<KeyId>,
+        now: Duration,
+        server: SocketAddr,
+        bytes: &[u8],
+        t4: NtpTimestamp,
+        keys: &KeyStore,
+    ) -> Result<(), BroadcastRejection> {
+        match self.clients.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, c)) => c.handle_reply(now, server, bytes, t4, keys),
+            None => Err(BroadcastRejection::Volley(None)),
+        }
+    }
+
+    /// When the clients' timers are next due.
+    pub(crate) fn poll_timeout(&self) -> Option<Duration> {
+        self.clients
+            .iter()
+            .filter_map(|(_, c)| c.poll_timeout())
+            .min()
+    }
+
+    /// Advances every client's timers.
+    pub(crate) fn handle_timeout(&mut self, now: Duration) {
+        for (_, c) in &mut self.clients {
+            c.handle_timeout(now);
+        }
+    }
+
+    /// The next calibration request due: (key, server, length written into `buf`).
+    pub(crate) fn poll_transmit(
+        &mut self,
+        now: Duration,
+        t1: NtpTimestamp,
+        keys: &KeyStore,
+        buf: &mut [u8],
+    ) -> Option<(Option<KeyId>, SocketAddr, usize)> {
+        for (key, c) in &mut self.clients {
+            match c.poll_transmit(now, t1, keys, buf) {
+                Ok(Some((server, len))) => return Some((*key, server, len)),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!("broadcast client: cannot send a calibration request: {e}")
+                }
+            }
+        }
+        None
+    }
+
+    /// The next event of any client, with the key of the client it came from.
+    pub(crate) fn poll_event(&mut self) -> Option<(Option<KeyId>, BroadcastEvent)> {
+        self.clients
+            .iter_mut()
+            .find_map(|(key, c)| c.poll_event().map(|e| (*key, e)))
+    }
+
+    fn client_for(&mut self, key: Option<KeyId>) -> Option<&mut BroadcastClient<Rng>> {
+        if let Some(i) = self.clients.iter().position(|(k, _)| *k == key) {
+            return self.clients.get_mut(i).map(|(_, c)| c);
+        }
+        let mut config = self.plan.config.clone();
+        config.key = key;
+        match BroadcastClient::new(config, os_random_u32 as Rng) {
+            Ok(c) => {
+                self.clients.push((key, c));
+                self.clients.last_mut().map(|(_, c)| c)
+            }
+            Err(e) => {
+                tracing::error!("broadcast client: {e}");
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Broadcast and multicast mode between ntpkitd instances, each in a network namespace of
+//! its own on one bridged LAN (no clock is adjusted): a broadcast server with a local
+//! reference (stratum 3) signing with key 5 feeds a `multicastclient` and a `broadcastclient`
+//! ntpkitd, which calibrate the delay with a volley and synchronise to it (stratum 4, as
+//! ntpdig then reports); a client holding another secret under key 5 refuses every broadcast
+//! and never synchronises; an unsigned broadcast is refused unless `disable auth`.
+
+mod common;
+mod lan;
+
+use std::process::Output;
+
+use common::{Daemon, Netns, TempDir, local_reference_conf, require, wait_log, without_sys_time};
+use lan::Lan;
+
+const GROUP: &str = "239.77.1.1";
+const KEYS: &str = "5 SHA1 4c616e2d62726f6164636173742d6b6579\n";
+const WRONG_KEYS: &str = "5 SHA1 4e6f742d7468652d7269676874206b6579\n";
+
+/// Long enough for the volley (four replies 2 s apart) and the four or so broadcasts, 8 s
+/// apart, the clock filter needs before selection takes a source (root distance under
+/// 1.5 s), on a loaded machine.
+const SYNC_SECS: u64 = 150;
+
+fn daemon(dir: &TempDir, ns: &Netns, name: &str, keys: Option<&str>, conf: &str) -> Daemon {
+    let mut text = String::new();
+    if let Some(keys) = keys {
+        let file = dir.write(&format!("{name}.keys"), keys);
+        text.push_str(&format!("keys {}\ntrustedkey 5\n", file.display()));
+    }
+    text.push_str(conf);
+    let conf = dir.write(&format!("{name}.conf"), &text);
+    Daemon::start(&conf, &["--listen", "0.0.0.0:123"], Some(ns))
+}
+
+/// A line containing `needle`, already logged or within `secs`.
+fn seen(d: &mut Daemon, needle: &str, secs: u64) -> Option<String> {
+    d.log
+        .iter()
+        .find(|l| l.contains(needle))
+        .cloned()
+        .or_else(|| wait_log(d, needle, secs))
+}
+
+fn ntpdig(ns: &Netns) -> Output {
+    require("ntpdig");
+    let mut c = ns.command("ntpdig");
+    c.args(["-t", "2", "127.0.0.1"]);
+    without_sys_time(c).output().unwrap()
+}
+
+/// ntpdig's result line ends `127.0.0.1 sN no-leap`: the stratum field; an unsynchronised
+/// server (stratum 16) ntpdig refuses, reported here as "unsynchronised".
+fn stratum(ns: &Netns) -> String {
+    let out = ntpdig(ns);
+    let t =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    if t.contains("Response dropped: stratum too high") {
+        return "unsynchronised".to_owned();
+    }
+    let line = t
+        .lines()
+        .find(|l| l.contains("127.0.0.1 s"))
+        .unwrap_or_else(|| panic!("ntpdig: no result: {t}"));
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    fields[fields.len() - 2].to_owned()
+}
+
+#[test]
+fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_key_none() {
+    let dir = TempDir::new();
+    let mut lan = Lan::new();
+    let s = lan.host(1);
+    let m = lan.host(2);
+    let b = lan.host(3);
+    let w = lan.host(4);
+    let mut server = daemon(
+        &dir,
+        &s.ns,
+        "s",
+        Some(KEYS),
+        &local_reference_conf(
+            3,
+            &format!(
+                "broadcast {GROUP} key 5 minpoll 3 ttl 1\nbroadcast {} key 5 minpoll 3\n",
+                lan.broadcast_address()
+            ),
+        ),
+    );
+    let sending = format!("broadcasting to {GROUP}:123 every 8 s signed with key 5");
+    assert!(
+        seen(&mut server, &sending, 20).is_some(),
+        "{:?}",
+        server.log
+    );
+    let mut mc = daemon(
+        &dir,
+        &m.ns,
+        "m",
+        Some(KEYS),
+        &format!("multicastclient {GROUP}\n"),
+    );
+    let mut bc = daemon(&dir, &b.ns, "b", Some(KEYS), "broadcastclient\n");
+    let mut wrong = daemon(
+        &dir,
+        &w.ns,
+        "w",
+        Some(WRONG_KEYS),
+        &format!("multicastclient {GROUP}\n"),
+    );
+    let server_addr = format!("{}:123", s.addr);
+    for (name, client) in [("multicastclient", &mut mc), ("broadcastclient", &mut bc)] {
+        let line = wait_log(client, "one-way delay", 60)
+            .unwrap_or_else(|| panic!("{name}: never calibrated: {:?}", client.log));
+        assert!(
+            line.contains(&server_addr) && line.contains("measured by the volley"),
+            "{name}: {line}"
+        );
+        let line = wait_log(client, "synchronised to", SYNC_SECS)
+            .unwrap_or_else(|| panic!("{name}: never synchronised: {:?}", client.log));
+        assert!(
+            line.contains(&server_addr) && line.contains("stratum 4"),
+            "{name}: {line}"
+        );
+        assert!(
+            client
+                .log
+                .iter()
+                .any(|l| l.contains(&format!("following broadcast server {server_addr} (key 5)"))),
+            "{name}: {:?}",
+            client.log
+        );
+    }
+    // An independent client sees the synchronised clients one stratum below the server.
+    assert_eq!(stratum(&m.ns), "s4");
+    assert_eq!(stratum(&b.ns), "s4");
+    // The client with the wrong secret refused what the others took, and follows nobody.
+    let refused =
+        seen(&mut wrong, "refused", 20).unwrap_or_else(|| panic!("no refusal: {:?}", wrong.log));
+    assert!(
+        refused.contains(&server_addr) && refused.contains("authentication failed"),
+        "{refused}"
+    );
+    assert!(
+        wait_log(&mut wrong, "synchronised to", 5).is_none(),
+        "{:?}",
+        wrong.log
+    );
+    assert!(
+        !wrong.log.iter().any(|l| l.contains("following")),
+        "{:?}",
+        wrong.log
+    );
+    assert_eq!(stratum(&w.ns), "unsynchronised");
+}
+
+#[test]
+fn an_unsigned_broadcast_is_refused_unless_auth_is_disabled() {
+    let dir = TempDir::new();
+    let mut lan = Lan::new();
+    let s = lan.host(1);
+    let r = lan.host(2);
+    let d = lan.host(3);
+    let mut server = daemon(
+        &dir,
+        &s.ns,
+        "s",
+        None,
+        &local_reference_conf(3, &format!("broadcast {GROUP} minpoll 3 ttl 1\n")),
+    );
+    assert!(
+        seen(&mut server, "broadcasting to", 20).is_some(),
+        "{:?}",
+        server.log
+    );
+    assert!(
+        server.log.iter().any(|l| l.contains("has no key")),
+        "the unkeyed broadcast line is not warned about: {:?}",
+        server.log
+    );
+    let mut strict = daemon(
+        &dir,
+        &r.ns,
+        "r",
+        Some(KEYS),
+        &format!("multicastclient {GROUP}\n"),
+    );
+    let mut lax = daemon(
+        &dir,
+        &d.ns,
+        "d",
+        None,
+        &format!("multicastclient {GROUP}\ndisable auth\n"),
+    );
+    assert!(
+        seen(&mut lax, "unsigned broadcasts are accepted", 5).is_some(),
+        "no warning for disable auth: {:?}",
+        lax.log
+    );
+    let server_addr = format!("{}:123", s.addr);
+    let line = wait_log(&mut lax, "synchronised to", SYNC_SECS)
+        .unwrap_or_else(|| panic!("disable auth: never synchronised: {:?}", lax.log));
+    assert!(
+        line.contains(&server_addr) && line.contains("stratum 4"),
+        "{line}"
+    );
+    let refused =
+        seen(&mut strict, "refused", 20).unwrap_or_else(|| panic!("no refusal: {:?}", strict.log));
+    assert!(refused.contains("not signed"), "{refused}");
+    assert!(
+        !strict.log.iter().any(|l| l.contains("synchronised to")),
+        "{:?}",
+        strict.log
+    );
+    assert_eq!(stratum(&r.ns), "unsynchronised");
+}
