@@ -36,6 +36,7 @@ fuzz_target!(|data: &[u8]| {
                         reachable: true,
                         noselect: false,
                         prefer: i == 2,
+                        poll_bounds: (3 + (chunk[33] % 8) as i8, 10),
                     })
                 })
                 .collect();

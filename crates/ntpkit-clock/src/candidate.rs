@@ -45,6 +45,9 @@ pub struct Candidate {
     pub noselect: bool,
     /// `prefer`: chosen as system peer when it survives, and its offset used alone.
     pub prefer: bool,
+    /// The association's `(minpoll, maxpoll)`: while it is the system peer the loop's poll
+    /// stays within them (see [`crate::Discipline::set_poll_bounds`]).
+    pub poll_bounds: (i8, i8),
 }
 
 impl Candidate {

@@ -73,6 +73,10 @@ pub struct Discipline {
     wander: f64,
     count: i32,
     poll: i8,
+    /// The bounds the poll moves within: the system peer's `minpoll`/`maxpoll` once one is
+    /// known ([`Discipline::set_poll_bounds`]), the tinker bounds before.
+    minpoll: i8,
+    maxpoll: i8,
     /// Time of the last update that reset the state machine (s.t).
     last_update: Option<NtpTimestamp>,
     /// ntpd's `-g`: one correction above the panic threshold is allowed, first only.
@@ -112,6 +116,8 @@ impl Discipline {
             wander: 0.0,
             count: 0,
             poll: options.minpoll,
+            minpoll: options.minpoll,
+            maxpoll: options.maxpoll,
             last_update: None,
             panic_allowance: options.allow_first_panic,
             compensated: false,
@@ -153,6 +159,18 @@ impl Discipline {
     /// System poll exponent chosen by the poll-adjust algorithm.
     pub fn poll(&self) -> i8 {
         self.poll
+    }
+
+    /// Confines the poll (and with it the loop's time constant) to the system peer's
+    /// `minpoll`..=`maxpoll`, as ntpd's `clock_update` and `local_clock` clamp `sys_poll`
+    /// to the peer's limits. Without it a `server ... maxpoll 4` would be polled every
+    /// 16 s while the loop integrated as if updates came every 64 to 1024 s.
+    pub fn set_poll_bounds(&mut self, minpoll: i8, maxpoll: i8) {
+        let min = minpoll.clamp(crate::constants::MINPOLL, crate::constants::MAXPOLL);
+        let max = maxpoll.clamp(min, crate::constants::MAXPOLL);
+        self.minpoll = min;
+        self.maxpoll = max;
+        self.poll = self.poll.clamp(min, max);
     }
 
     /// Whether the loop is still in its start-up transient: no frequency yet (NSET, FREQ),
@@ -219,7 +237,7 @@ impl Discipline {
             // 2900 s of samples and read 64 PPM for a 20 PPM oscillator).
             let sample_time = sample_time + NtpDuration::from_seconds_f64(offset);
             self.count = 0;
-            self.poll = self.options.minpoll;
+            self.poll = self.minpoll;
             if self.state == DisciplineState::Unset {
                 // Step now, measure the frequency over the next stepout interval.
                 self.reset(DisciplineState::MeasuringFrequency, sample_time, 0.0);
@@ -339,7 +357,7 @@ impl Discipline {
             self.count += poll;
             if self.count > LIMIT {
                 self.count = LIMIT;
-                if self.poll < self.options.maxpoll {
+                if self.poll < self.maxpoll {
                     self.count = 0;
                     self.poll += 1;
                 }
@@ -348,7 +366,7 @@ impl Discipline {
             self.count -= poll << 1;
             if self.count < -LIMIT {
                 self.count = -LIMIT;
-                if self.poll > self.options.minpoll {
+                if self.poll > self.minpoll {
                     self.count = 0;
                     self.poll -= 1;
                 }

@@ -201,6 +201,9 @@ impl SystemProcess {
             return result;
         }
         self.last_sample = Some(peer.stats.time);
+        // ntpd's clock_update: the loop's poll stays within the system peer's bounds.
+        self.discipline
+            .set_poll_bounds(peer.poll_bounds.0, peer.poll_bounds.1);
         let outcome = self
             .discipline
             .update(peer.stats.time, result.selection.offset);

@@ -95,3 +95,44 @@ fn leap_announced_by_a_majority_shows_in_the_system_variables() {
         "two of three"
     );
 }
+
+#[test]
+fn the_loop_runs_within_the_system_peers_poll_bounds() {
+    // `server ... minpoll 3 maxpoll 4` under the default tinker bounds (6..10): ntpd clamps
+    // sys_poll to the system peer's limits (clock_update, local_clock), so the loop's poll
+    // and time constant follow the 8..16 s updates instead of assuming 64..1024 s.
+    let mut sys = SystemProcess::new(ClockOptions::default(), -20, Some(0.0)).unwrap();
+    assert_eq!(sys.poll(), 6, "before any system peer: the tinker minpoll");
+    let mut polls = Vec::new();
+    for k in 0..400 {
+        let t = 16.0 * f64::from(k);
+        // Small offsets, then a stretch of large ones, then small again: the poll adapts
+        // up and down, within the bounds.
+        let offset = if (150..200).contains(&k) {
+            0.004
+        } else {
+            0.0001 * (t / 600.0).sin()
+        };
+        let mut c = candidate(1, offset, 0.010, 0.0005, 0.0002, t);
+        c.poll_bounds = (3, 4);
+        sys.update(at(t), &[c]);
+        polls.push(sys.poll());
+    }
+    // ntpd: sys_poll 6 clamped into 3..4 gives 4 at the first update.
+    assert_eq!(polls[0], 4);
+    assert!(polls.iter().all(|p| (3..=4).contains(p)), "{polls:?}");
+    assert!(
+        polls.contains(&3),
+        "the poll still adapts within the bounds: {polls:?}"
+    );
+    // Another system peer with wider bounds lets the poll grow past 4 again.
+    let t0 = 16.0 * 400.0;
+    for k in 0..400 {
+        let t = t0 + 64.0 * f64::from(k);
+        let offset = if k % 2 == 0 { 0.00002 } else { -0.00002 };
+        let mut c = candidate(2, offset, 0.010, 0.0005, 0.0002, t);
+        c.poll_bounds = (6, 10);
+        sys.update(at(t), &[c]);
+    }
+    assert!(sys.poll() > 6, "poll {}", sys.poll());
+}

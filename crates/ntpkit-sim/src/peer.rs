@@ -192,6 +192,10 @@ impl PeerNode {
             reachable: self.assoc.reach() != 0,
             noselect: false,
             prefer: false,
+            poll_bounds: {
+                let tinker = &self.system.options().tinker;
+                (tinker.minpoll, tinker.maxpoll)
+            },
         };
         let update = self.system.update(now, &[candidate]);
         if let Some(DisciplineOutcome::Stepped { .. }) = update.outcome {

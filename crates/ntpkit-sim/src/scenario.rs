@@ -44,6 +44,9 @@ pub struct Scenario {
     pub iburst: bool,
     /// Poll in bursts of eight at every poll (`burst`).
     pub burst: bool,
+    /// `minpoll M maxpoll N` on every server and pool line; `None`: the tinker bounds
+    /// (`options.tinker.minpoll`, `maxpoll`).
+    pub server_poll: Option<(i8, i8)>,
     /// Keep what ntpd's loopstats and peerstats would record ([`Report::loop_records`],
     /// [`Report::peer_records`]); off by default (a day is thousands of records).
     pub record_stats: bool,
@@ -69,6 +72,7 @@ impl Scenario {
             trace_every: 16.0,
             iburst: true,
             burst: false,
+            server_poll: None,
             record_stats: false,
         }
     }

@@ -263,8 +263,13 @@ impl Simulation {
         client.burst = self.scenario.burst;
         client.local_precision = PRECISION;
         // `server ... minpoll M maxpoll N` on every line: the scenario's poll bounds.
-        client.minpoll = self.scenario.options.tinker.minpoll;
-        client.maxpoll = self.scenario.options.tinker.maxpoll;
+        let tinker = &self.scenario.options.tinker;
+        let (minpoll, maxpoll) = self
+            .scenario
+            .server_poll
+            .unwrap_or((tinker.minpoll, tinker.maxpoll));
+        client.minpoll = minpoll;
+        client.maxpoll = maxpoll;
         // The address we would advertise as reference id: 10.0.x.y for source x*256+y.
         let refid = ReferenceId([10, 0, (index >> 8) as u8, index as u8]);
         let mut config = SourceConfig::new(client, refid);

@@ -448,6 +448,9 @@ impl<R: ClientRng> Host<R> {
                     reachable: s.assoc.reach() != 0,
                     noselect: s.config.noselect,
                     prefer: s.config.prefer,
+                    // The configured bounds (a RATE kiss's raised minpoll stays the
+                    // association's own business).
+                    poll_bounds: s.config.client.poll_bounds(),
                 })
             })
             .collect();

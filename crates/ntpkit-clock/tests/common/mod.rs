@@ -56,5 +56,8 @@ pub fn candidate(
         reachable: true,
         noselect: false,
         prefer: false,
+        // ClockOptions' default tinker bounds: the loop moves as it did before the system
+        // peer's bounds applied.
+        poll_bounds: (6, 10),
     }
 }
