@@ -76,6 +76,41 @@ fn check_warns_but_passes_on_names_missing_drift_dir_and_expired_leap_file() {
 }
 
 #[test]
+fn check_warns_about_a_short_key_and_a_weak_algorithm_without_showing_them() {
+    // CVE-2014-9293: the operator hears about a key weaker than 80 bits.
+    let dir = TempDir::new();
+    dir.write(
+        "ntp.keys",
+        "1 MD5 abc\n2 AES128CMAC 000102030405060708090a0b0c0d0e0f\n",
+    );
+    let conf = dir.write(
+        "ntp.conf",
+        &local_reference_conf(
+            3,
+            &format!("keys {}/ntp.keys\ntrustedkey 1 2", dir.0.display()),
+        ),
+    );
+    let out = ntpkitd()
+        .arg("--check")
+        .arg("-c")
+        .arg(&conf)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "warnings only: {text}");
+    let short: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("less than 80"))
+        .collect();
+    assert_eq!(short.len(), 1, "{text}");
+    assert!(short[0].contains("key 1 "), "{text}");
+    assert!(text.contains("key 1 uses MD5, a weak algorithm"), "{text}");
+    assert!(!text.contains("key 2"), "the AES key draws nothing: {text}");
+    assert!(!text.contains(" abc"), "never a key in the output: {text}");
+}
+
+#[test]
 fn check_reports_a_broken_key_file() {
     let dir = TempDir::new();
     dir.write("ntp.keys", "1 MD5 ok-secret-123\n2 NOSUCHALG abc\n");
