@@ -25,6 +25,19 @@ fn query(addr: SocketAddr) -> Vec<u8> {
     buf[..n].to_vec()
 }
 
+/// `ntpkitd --check -c CONF`: (whether it passed, what it printed on both streams).
+fn check(conf: &std::path::Path) -> (bool, String) {
+    let out = ntpkitd()
+        .arg("--check")
+        .arg("-c")
+        .arg(conf)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
 #[test]
 fn check_prints_every_error_and_fails_without_touching_anything() {
     let dir = TempDir::new();
@@ -61,14 +74,8 @@ fn check_warns_but_passes_on_names_missing_drift_dir_and_expired_leap_file() {
             ),
         ),
     );
-    let out = ntpkitd()
-        .arg("--check")
-        .arg("-c")
-        .arg(&conf)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let (passed, text) = check(&conf);
+    assert!(passed, "{text}");
     assert!(text.contains("host.invalid"), "{text}");
     assert!(text.contains("/nonexistent-ntpkit-dir"), "{text}");
     assert!(text.contains("expired"), "{text}");
@@ -90,15 +97,8 @@ fn check_warns_about_a_short_key_and_a_weak_algorithm_without_showing_them() {
             &format!("keys {}/ntp.keys\ntrustedkey 1 2", dir.0.display()),
         ),
     );
-    let out = ntpkitd()
-        .arg("--check")
-        .arg("-c")
-        .arg(&conf)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "warnings only: {text}");
+    let (passed, text) = check(&conf);
+    assert!(passed, "warnings only: {text}");
     let short: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("less than 80"))
@@ -121,14 +121,8 @@ fn check_reports_a_broken_key_file() {
             &format!("keys {}/ntp.keys\ntrustedkey 1", dir.0.display()),
         ),
     );
-    let out = ntpkitd()
-        .arg("--check")
-        .arg("-c")
-        .arg(&conf)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "{text}");
+    let (passed, text) = check(&conf);
+    assert!(!passed, "{text}");
     assert!(text.contains("ntp.keys"), "{text}");
     assert!(
         !text.contains("ok-secret-123"),
