@@ -16,6 +16,7 @@ mod monitor;
 mod plan;
 mod service;
 mod setup;
+mod sources;
 mod stats;
 mod sysstats;
 mod upstream;
@@ -168,13 +169,14 @@ fn run(cli: &Cli) -> Result<(), String> {
     let setup_cell = ntpkit_runtime::Shared::new(loaded.setup);
     let local_addrs = bound.local_addrs().to_vec();
     let server = bound
-        .start(|_| {
+        .start(|worker| {
             NtpService::new(
                 setup_cell.reader(),
                 state_cell.reader(),
                 monitor_cell.reader(),
                 forward_cell.reader(),
                 shared.clone(),
+                worker == 0,
             )
         })
         .map_err(|e| e.to_string())?;

@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use ntpkit_assoc::broadcast::{BroadcastClientConfig, BroadcastServerConfig};
 use ntpkit_assoc::client::ClientConfig;
 use ntpkit_assoc::host::SourceConfig;
+use ntpkit_assoc::manycast::{DEFAULT_MAX_TTL, ManycastConfig};
 use ntpkit_assoc::symmetric::SymmetricConfig;
 use ntpkit_clock::ClockOptions;
 use ntpkit_config::{Association, AssociationMode, HostAddress, NtpConfig};
@@ -60,6 +61,17 @@ pub(crate) struct UpstreamPlan {
     pub(crate) broadcast_client: Option<BroadcastClientPlan>,
     /// `manycastserver` groups: joined, so the workers answer manycast clients on them.
     pub(crate) manycast_groups: Vec<IpAddr>,
+    /// `manycastclient GROUP [key K] [ttl T] [port P] ...` (the first such line).
+    pub(crate) manycast_client: Option<ManycastPlan>,
+}
+
+/// A `manycastclient` line: where to solicit and the client's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ManycastPlan {
+    pub(crate) group: IpAddr,
+    /// `port`; `None`: the server's own port.
+    pub(crate) port: Option<u16>,
+    pub(crate) config: ManycastConfig,
 }
 
 /// A `broadcast ADDRESS [key K] [minpoll P] [ttl T] [version V]` line.
@@ -87,7 +99,10 @@ pub(crate) struct BroadcastClientPlan {
 impl UpstreamPlan {
     /// Whether there is no time source to follow (servers, pools, peers, broadcasts).
     pub(crate) fn is_empty(&self) -> bool {
-        self.sources.is_empty() && self.pools.is_empty() && self.broadcast_client.is_none()
+        self.sources.is_empty()
+            && self.pools.is_empty()
+            && self.broadcast_client.is_none()
+            && self.manycast_client.is_none()
     }
 
     /// Whether the upstream thread has nothing at all to do (not even broadcasting).
@@ -171,6 +186,21 @@ pub(crate) fn plan(
                     template,
                 });
             }
+            AssociationMode::ManycastClient => match (&a.host.address, &plan.manycast_client) {
+                (HostAddress::Ip(group), None) => {
+                    let m = manycast_plan(config, a, *group, &template);
+                    match m.config.validate() {
+                        Ok(()) => plan.manycast_client = Some(m),
+                        Err(e) => problems
+                            .errors
+                            .push(format!("error: manycastclient {group}: {e}")),
+                    }
+                }
+                _ => problems.warnings.push(format!(
+                    "warning: manycastclient {}: only one manycastclient line is run; ignored",
+                    address_text(&a.host.address)
+                )),
+            },
             AssociationMode::Broadcast => {
                 if let HostAddress::Ip(address) = a.host.address {
                     plan.broadcasts.push(broadcast_target(a, address, problems));
@@ -186,6 +216,34 @@ pub(crate) fn plan(
     plan.broadcast_client = broadcast_client_plan(config, precision, problems);
     plan.manycast_groups = config.manycast_servers.clone();
     plan
+}
+
+/// `manycastclient`: the expanding ring over `group`, authenticated unless `disable auth`;
+/// `tos minclock`/`maxclock`/`maxdynamic` bound what it keeps.
+fn manycast_plan(
+    config: &NtpConfig,
+    a: &Association,
+    group: IpAddr,
+    template: &SourceConfig,
+) -> ManycastPlan {
+    let mut m = ManycastConfig::default();
+    m.client = template.client.clone();
+    m.require_auth = config.flags.auth != Some(false);
+    m.max_ttl = a.ttl.unwrap_or(DEFAULT_MAX_TTL).max(1);
+    if let Some(v) = config.tos.minclock {
+        m.minclock = (v as usize).max(1);
+    }
+    if let Some(v) = config.tos.maxclock {
+        m.maxclock = (v as usize).max(m.minclock);
+    }
+    if let Some(v) = config.tos.maxdynamic {
+        m.max_sessions = v.max(1);
+    }
+    ManycastPlan {
+        group,
+        port: a.port.map(|p| p.get()),
+        config: m,
+    }
 }
 
 fn broadcast_target(a: &Association, address: IpAddr, problems: &mut Problems) -> BroadcastTarget {

@@ -44,6 +44,10 @@ pub(crate) struct NtpService {
     responder: Responder,
     /// Requests that arrived on a `manycastserver` group get the manycast rule.
     manycast: ManycastServer,
+    /// Whether this worker takes group and broadcast traffic: the kernel hands every
+    /// worker's socket its own copy of each such datagram, and one answer (or one
+    /// hand-over) is enough.
+    takes_groups: bool,
     control: ControlResponder,
     /// Monotonic time of the current batch (one clock read per batch, not per packet).
     batch_now: Duration,
@@ -58,6 +62,7 @@ impl NtpService {
         monitor: Reader<Monitor>,
         forward: Reader<Option<Forwarder>>,
         shared: Arc<SharedState>,
+        takes_groups: bool,
     ) -> Self {
         let responder = Responder::new(setup.get().responder);
         let manycast = ManycastServer::new(setup.get().responder);
@@ -70,6 +75,7 @@ impl NtpService {
             shared,
             responder,
             manycast,
+            takes_groups,
             control,
             batch_now: Duration::ZERO,
             last_flush: Duration::ZERO,
@@ -151,6 +157,12 @@ impl NtpService {
         let policy = &self.shared.policy;
         let ingress = ingress(rx.local, rx.source);
         let mode = ntpkit_wire::peek_mode(rx.data);
+        let to_group = rx.local.ip().is_multicast();
+        if (to_group || mode == Ok(ntpkit_wire::Mode::Broadcast)) && !self.takes_groups {
+            // Another worker got the same datagram (seen: each of two workers answered every
+            // manycast solicitation).
+            return None;
+        }
         let forwarded_kind = match mode {
             Ok(ntpkit_wire::Mode::SymmetricActive) => Some(PacketKind::Symmetric),
             // A broadcast server's mode 5 (`broadcastclient`): the upstream thread follows it.
@@ -181,7 +193,7 @@ impl NtpService {
             );
             return None;
         }
-        if rx.local.ip().is_multicast() {
+        if to_group {
             // On a group (`manycastserver`): answered by unicast only when synchronised and
             // not worse in stratum than the client, never with a kiss (RFC 5905 3.1).
             let outcome = self.manycast.respond(

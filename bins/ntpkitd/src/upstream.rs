@@ -25,6 +25,7 @@ use ntpkit_assoc::ServerState;
 use ntpkit_assoc::broadcast::{BroadcastEvent, BroadcastRejection, DelaySource};
 use ntpkit_assoc::control::PeerInfo;
 use ntpkit_assoc::host::{Host, HostEvent};
+use ntpkit_assoc::manycast::{ManycastClient, ManycastEvent};
 use ntpkit_assoc::symmetric::{PassivePolicy, SymmetricConfig};
 use ntpkit_auth::KeyId;
 use ntpkit_clock::{ClockAdjust, DriftSchedule, SourceId};
@@ -37,12 +38,19 @@ use ntpkit_wire::{NtpShort, NtpTimestamp};
 use crate::broadcast::{BroadcastListener, Broadcasters};
 use crate::forward::{Forwarded, Forwarder};
 use crate::monitor::Monitor;
-use crate::plan::{PlannedSource, UpstreamPlan, resolve_pool, with_refid};
+use crate::plan::{ManycastPlan, PlannedSource, UpstreamPlan, resolve_pool, with_refid};
 use crate::setup::Setup;
+use crate::sources::{SendError, Sources, Transmitted};
 use crate::stats::StatsRecorder;
 use crate::virtualclock::VirtualClock;
 
 const WAKER: Token = Token(usize::MAX);
+
+/// Token of the `manycastclient` socket.
+const MANYCAST: Token = Token(usize::MAX - 1);
+
+/// Manycast refusals logged (the rest are counted).
+const LOGGED_MANYCAST_REFUSALS: u64 = 10;
 
 /// Tokens of the `multicastclient` group sockets: `GROUPS + i` for the i-th (source ids,
 /// the other tokens, are small).
@@ -137,14 +145,22 @@ impl Upstream {
         let (total, per_key) = plan.passive_limits;
         let passive = PassivePolicy::new(SessionLimits::new(total, per_key));
         let stop = Arc::new(AtomicBool::new(false));
-        let host = Host::new(plan.options, precision, restored, Duration::ZERO)
-            .map_err(|e| io::Error::other(e.to_string()))?;
         let stats = StatsRecorder::new(plan.stats.clone());
         let broadcasters = Broadcasters::open(&plan.broadcasts, &links.listen, Duration::ZERO);
         let port = links
             .listen
             .first()
             .map_or(crate::setup::NTP_PORT, SocketAddr::port);
+        let make_host = || {
+            Host::new(plan.options, precision, restored, Duration::ZERO)
+                .map_err(|e| io::Error::other(e.to_string()))
+        };
+        let sources = manycast_sources(make_host, plan.manycast_client.as_ref(), port)?;
+        if let Some(socket) = sources.manycast_socket() {
+            let fd = socket.as_raw_fd();
+            poll.registry()
+                .register(&mut SourceFd(&fd), MANYCAST, Interest::READABLE)?;
+        }
         let listener = plan
             .broadcast_client
             .clone()
@@ -166,6 +182,7 @@ impl Upstream {
             listener,
             followers: HashMap::new(),
             broadcast_refusals: 0,
+            manycast_refusals: 0,
             poll,
             forwarded,
             passive,
@@ -180,7 +197,7 @@ impl Upstream {
             drift: DriftSchedule::new(),
             sent_at: HashMap::new(),
             stats,
-            host,
+            sources,
             sockets: HashMap::new(),
             names: HashMap::new(),
             plan,
@@ -227,6 +244,8 @@ struct Driver {
     followers: HashMap<SourceId, (Option<KeyId>, SocketAddr)>,
     /// Broadcasts refused (the first few are logged).
     broadcast_refusals: u64,
+    /// Manycast answers refused (the first few are logged).
+    manycast_refusals: u64,
     /// Symmetric active packets from peers without an association, from the workers.
     forwarded: Receiver<Forwarded>,
     passive: PassivePolicy,
@@ -249,7 +268,8 @@ struct Driver {
     /// with random low bits (CVE-2020-13817), rawstats gets the true value.
     sent_at: HashMap<SourceId, NtpTimestamp>,
     stats: Option<StatsRecorder>,
-    host: Host<Rng>,
+    /// The host (inside the manycast client when there is one).
+    sources: Sources,
     sockets: HashMap<SourceId, UpstreamSocket>,
     names: HashMap<SourceId, String>,
     plan: UpstreamPlan,
@@ -267,6 +287,53 @@ struct Driver {
 fn wall() -> NtpTimestamp {
     let t = UnixTime::now();
     NtpTimestamp::from_unix(t.secs, t.nanos)
+}
+
+/// The host on its own, or inside a manycast client soliciting `plan`'s group (on `port`,
+/// the server's, unless the line names one).
+fn manycast_sources(
+    make_host: impl Fn() -> io::Result<Host<Rng>>,
+    plan: Option<&ManycastPlan>,
+    port: u16,
+) -> io::Result<Sources> {
+    let Some(plan) = plan else {
+        return Ok(Sources::Host(Box::new(make_host()?)));
+    };
+    let group = SocketAddr::new(plan.group, plan.port.unwrap_or(port));
+    let socket = match MulticastSocket::sender(group, None) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("manycastclient {group}: {e}; not run");
+            return Ok(Sources::Host(Box::new(make_host()?)));
+        }
+    };
+    let client = match ManycastClient::new(
+        plan.config.clone(),
+        make_host()?,
+        os_random_u32 as Rng,
+        Duration::ZERO,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("manycastclient {group}: {e}; not run");
+            return Ok(Sources::Host(Box::new(make_host()?)));
+        }
+    };
+    tracing::info!(
+        "manycast: soliciting {group} (ttl 1..{}, {})",
+        plan.config.max_ttl,
+        plan.config
+            .client
+            .key
+            .map_or("unauthenticated".to_string(), |k| format!(
+                "key {}",
+                k.get()
+            ))
+    );
+    Ok(Sources::Manycast {
+        client: Box::new(client),
+        socket,
+    })
 }
 
 /// Joins each `manycastserver` group on `port`: the server's wildcard sockets then receive
@@ -326,15 +393,17 @@ impl Driver {
         };
         let now = self.start.elapsed();
         let id = match &source.peer {
-            Some(peer) => self.host.add_peer(
+            Some(peer) => self.sources.host_mut().add_peer(
                 source.config.clone(),
                 peer.clone(),
                 now,
                 os_random_u32 as Rng,
             ),
-            None => self
-                .host
-                .add_source(source.config.clone(), now, os_random_u32 as Rng),
+            None => {
+                self.sources
+                    .host_mut()
+                    .add_source(source.config.clone(), now, os_random_u32 as Rng)
+            }
         };
         self.register(id, socket, &source.name, source.config.ephemeral);
     }
@@ -349,7 +418,7 @@ impl Driver {
             .register(&mut SourceFd(&fd), token, Interest::READABLE)
         {
             tracing::warn!("source {name}: cannot watch its socket: {e}");
-            self.host.remove_source(id);
+            self.sources.host_mut().remove_source(id);
             return;
         }
         tracing::info!(
@@ -384,7 +453,8 @@ impl Driver {
         {
             let keys = &self.setup.get().keys;
             let _ = self
-                .host
+                .sources
+                .host_mut()
                 .handle_packet(id, now, &packet.bytes, packet.t4, keys);
             return;
         }
@@ -419,19 +489,25 @@ impl Driver {
         let mut peer = SymmetricConfig::default();
         peer.local_precision = self.precision;
         let key = grant.key;
-        let id = self
-            .host
-            .add_passive(source, grant, peer, now, os_random_u32 as Rng, packet.t4);
+        let id = self.sources.host_mut().add_passive(
+            source,
+            grant,
+            peer,
+            now,
+            os_random_u32 as Rng,
+            packet.t4,
+        );
         self.passive_keys.insert(id, key);
         self.register(id, socket, "passive peer", true);
         let keys = &self.setup.get().keys;
         let _ = self
-            .host
+            .sources
+            .host_mut()
             .handle_packet(id, now, &packet.bytes, packet.t4, keys);
     }
 
     fn remove(&mut self, id: SourceId) {
-        self.host.remove_source(id);
+        self.sources.host_mut().remove_source(id);
         self.followers.remove(&id);
         if let Some(key) = self.passive_keys.remove(&id) {
             self.passive.release(key);
@@ -481,7 +557,7 @@ impl Driver {
             self.setup.refresh();
             let now = self.start.elapsed();
             let clock = self.clock_now();
-            self.host.handle_timeout(now, clock);
+            self.sources.handle_timeout(now, clock);
             if let Some(l) = &mut self.listener {
                 l.handle_timeout(now);
             }
@@ -492,7 +568,7 @@ impl Driver {
             self.publish();
             self.broadcast(now);
             let due = [
-                Some(self.host.poll_timeout()),
+                Some(self.sources.poll_timeout()),
                 self.broadcasters.poll_timeout(),
                 self.listener
                     .as_ref()
@@ -516,7 +592,9 @@ impl Driver {
                     while let Ok(packet) = self.forwarded.try_recv() {
                         self.mobilise(packet);
                     }
-                } else if event.token().0 >= GROUPS && event.token() != WAKER {
+                } else if event.token() == MANYCAST {
+                    self.receive_manycast(&mut buf);
+                } else if event.token().0 >= GROUPS {
                     self.receive_group(event.token().0 - GROUPS, &mut buf);
                 } else {
                     self.receive(SourceId(event.token().0 as u64), &mut buf);
@@ -620,7 +698,7 @@ impl Driver {
                 }
                 BroadcastEvent::Sample { server, sample } => {
                     if let Some(id) = self.follower(key, server) {
-                        let _ = self.host.feed_external(id, now, sample, t4);
+                        let _ = self.sources.host_mut().feed_external(id, now, sample, t4);
                     }
                 }
                 BroadcastEvent::Demobilized(server) => {
@@ -651,7 +729,10 @@ impl Driver {
             client,
             crate::plan::reference_id_for(server.ip()),
         );
-        let id = self.host.add_external(config, BCLIENT_HOST_MODE, now);
+        let id = self
+            .sources
+            .host_mut()
+            .add_external(config, BCLIENT_HOST_MODE, now);
         self.followers.insert(id, (key, server));
         let signed = key.map_or("unsigned".to_string(), |k| format!("key {}", k.get()));
         tracing::info!("following broadcast server {server} ({signed})");
@@ -717,21 +798,51 @@ impl Driver {
         loop {
             let t1 = self.clock_now();
             let keys = &self.setup.get().keys;
-            match self.host.poll_transmit(now, t1, keys, buf) {
+            match self.sources.poll_transmit(now, t1, keys, buf) {
                 Ok(None) => return,
-                Ok(Some(t)) => {
-                    self.sent_at.insert(t.id, t1);
-                    let Some(socket) = self.sockets.get(&t.id) else {
+                Ok(Some(Transmitted::Source(id, len))) => {
+                    self.sent_at.insert(id, t1);
+                    let Some(socket) = self.sockets.get(&id) else {
                         continue;
                     };
                     // A refused send (ICMP unreachable from the last one) just goes unanswered:
                     // the reach register tells the story.
-                    let _ = socket.send(buf.get(..t.len).unwrap_or(&[]));
+                    let _ = socket.send(buf.get(..len).unwrap_or(&[]));
                 }
-                Err(e) => {
+                Ok(Some(Transmitted::Manycast(id))) => {
+                    if let Some(id) = id {
+                        self.sent_at.insert(id, t1);
+                    }
+                }
+                Err(SendError::Source(e)) => {
                     let name = self.names.get(&e.id).cloned().unwrap_or_default();
                     tracing::error!("server {name}: cannot send: {}; removed", e.error);
                     self.remove(e.id);
+                }
+                Err(SendError::Manycast(e)) => {
+                    // The solicitation stays due: try again at the next wake-up.
+                    tracing::error!("manycastclient: cannot sign a solicitation: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Answers to our solicitations and replies of the manycast servers found.
+    fn receive_manycast(&mut self, buf: &mut [u8]) {
+        loop {
+            let (from, len, stamp) = match self.sources.recv_manycast(buf) {
+                Ok(Some(got)) => got,
+                Ok(None) | Err(_) => return,
+            };
+            let t4 = self.disciplined(stamp);
+            let now = self.start.elapsed();
+            let keys = &self.setup.get().keys;
+            let bytes = buf.get(..len).unwrap_or(&[]);
+            if let Err(why) = self.sources.handle_manycast(now, from, bytes, t4, keys) {
+                self.manycast_refusals += 1;
+                if self.manycast_refusals <= LOGGED_MANYCAST_REFUSALS {
+                    tracing::info!("manycast: answer from {from} refused: {why:?}");
                 }
             }
         }
@@ -763,7 +874,8 @@ impl Driver {
             let bytes = buf.get(..len).unwrap_or(&[]);
             // A rejected packet changes nothing; the association counts it.
             let accepted = self
-                .host
+                .sources
+                .host_mut()
                 .handle_packet(id, self.start.elapsed(), bytes, t4, keys)
                 .is_ok();
             if accepted && let Some(stats) = &mut self.stats {
@@ -775,12 +887,19 @@ impl Driver {
     }
 
     fn drain_events(&mut self) {
-        while let Some(event) = self.host.poll_event() {
+        while let Some(event) = self.sources.poll_event() {
+            let event = match event {
+                ManycastEvent::Host(e) => e,
+                other => {
+                    self.manycast_event(other);
+                    continue;
+                }
+            };
             match event {
                 HostEvent::Adjust(adjust) => self.adjust(adjust),
                 HostEvent::SystemPeer(Some(id)) => {
                     let name = self.names.get(&id).cloned().unwrap_or_default();
-                    let state = self.host.server_state(self.clock_now());
+                    let state = self.sources.host().server_state(self.clock_now());
                     tracing::info!(
                         "synchronised to {name}, serving at stratum {}",
                         state.stratum.0
@@ -803,7 +922,8 @@ impl Driver {
                     ..
                 } => {
                     let status = self
-                        .host
+                        .sources
+                        .host()
                         .sources()
                         .find(|(i, _, _)| *i == id)
                         .map(|(_, config, status)| status.status_word(config));
@@ -850,6 +970,22 @@ impl Driver {
         }
     }
 
+    /// What the manycast client did besides the host's own events.
+    fn manycast_event(&mut self, event: ManycastEvent) {
+        match event {
+            ManycastEvent::Mobilized { id, server, ttl } => {
+                tracing::info!("manycast: {server} answered at ttl {ttl}; polling it");
+                self.names.insert(id, format!("manycast server ({server})"));
+            }
+            ManycastEvent::Demobilized { id, server, reason } => {
+                tracing::info!("manycast: {server} dropped: {reason:?}");
+                self.names.remove(&id);
+                self.sent_at.remove(&id);
+            }
+            _ => {}
+        }
+    }
+
     /// Applies one adjustment to the kernel clock, or counts it when not adjusting.
     fn adjust(&mut self, adjust: ClockAdjust) {
         let Some(clock) = &mut self.clock else {
@@ -882,7 +1018,7 @@ impl Driver {
     fn report_sync(&mut self, offset: f64, jitter: f64, poll: i8) {
         let Some(clock) = &mut self.clock else { return };
         let now = wall();
-        let vars = self.host.system().system_variables(now);
+        let vars = self.sources.host().system().system_variables(now);
         let frequency = if self.kernel {
             // ntpd's `enable kernel`: the update goes to the kernel PLL, which also keeps
             // the frequency (read back for the drift file).
@@ -894,7 +1030,7 @@ impl Driver {
             if vars.is_synchronized() {
                 let _ = clock.set_synchronized(vars.root_distance(), jitter);
             }
-            self.host.system().discipline().frequency()
+            self.sources.host().system().discipline().frequency()
         };
         if let (Some(path), Some(text)) = (
             &self.drift_file,
@@ -907,7 +1043,7 @@ impl Driver {
 
     /// What workers answer with: the host's state once synchronised, else the fallback.
     fn publish(&self) {
-        let mut synced = self.host.server_state(self.clock_now());
+        let mut synced = self.sources.host().server_state(self.clock_now());
         if let Some(v) = &self.virtual_clock {
             // We serve the system clock, which the loop says is off by the correction:
             // widen the error bound clients see by exactly that (RFC 5905 root dispersion).
@@ -933,12 +1069,18 @@ impl Driver {
 
     fn describe(&self) -> Monitor {
         let mut peers = Vec::with_capacity(self.sockets.len());
-        for (id, config, status) in self.host.sources() {
-            let Some(socket) = self.sockets.get(&id) else {
+        for (id, config, status) in self.sources.host().sources() {
+            let addresses = match self.sockets.get(&id) {
+                Some(socket) => Some((
+                    socket.server(),
+                    socket.local_addr().unwrap_or(socket.server()),
+                )),
+                None => self.sources.manycast_server(id),
+            };
+            let Some((server, local)) = addresses else {
                 continue;
             };
-            let local = socket.local_addr().unwrap_or(socket.server());
-            let mut p = PeerInfo::new(Self::association_id(id), socket.server(), local);
+            let mut p = PeerInfo::new(Self::association_id(id), server, local);
             p.status = status.status_word(config);
             p.reach = status.reach;
             p.host_poll = status.poll;
@@ -976,11 +1118,19 @@ impl Driver {
             }
             peers.push(p);
         }
-        let d = self.host.system().discipline();
-        let vars = self.host.system().system_variables(self.clock_now());
+        let d = self.sources.host().system().discipline();
+        let vars = self
+            .sources
+            .host()
+            .system()
+            .system_variables(self.clock_now());
         Monitor {
             peers,
-            system_peer: self.host.system_peer().map_or(0, Self::association_id),
+            system_peer: self
+                .sources
+                .host()
+                .system_peer()
+                .map_or(0, Self::association_id),
             offset_ms: self.last_offset * 1e3,
             frequency_ppm: d.frequency() * 1e6,
             sys_jitter_ms: vars.jitter * 1e3,

@@ -134,6 +134,17 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
     // An independent client sees the synchronised clients one stratum below the server.
     assert_eq!(stratum(&m.ns), "s4");
     assert_eq!(stratum(&b.ns), "s4");
+    // NTPsec's ntpq lists the server as the system peer, of type `b` (our host mode 6,
+    // ntpd's broadcast client), at stratum 3.
+    for ns in [&m.ns, &b.ns] {
+        let peers = common::ntpq(ns, &["peers"]);
+        let line = peers
+            .lines()
+            .find(|l| l.starts_with(&format!("*{}", s.addr)))
+            .unwrap_or_else(|| panic!("no system peer {}: {peers}", s.addr));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!((fields[2], fields[3]), ("3", "b"), "{line}");
+    }
     // The client with the wrong secret refused what the others took, and follows nobody.
     let refused =
         seen(&mut wrong, "refused", 20).unwrap_or_else(|| panic!("no refusal: {:?}", wrong.log));

@@ -1,0 +1,174 @@
+//! The host the upstream thread drives: on its own, or inside ntpkit-assoc's
+//! [`ManycastClient`] when ntp.conf has a `manycastclient` line. Then the configured
+//! `server`/`pool`/`peer` sources live in the manycast client's host (one selection over
+//! everything), and the client's solicitations and the polls of the servers it found go
+//! through one multicast socket (their answers come back to it by unicast).
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ntpkit_assoc::host::{Host, TransmitError};
+use ntpkit_assoc::manycast::{Destination, ManycastClient, ManycastEvent, ManycastRejection};
+use ntpkit_auth::{AuthError, KeyStore};
+use ntpkit_clock::SourceId;
+use ntpkit_runtime::MulticastSocket;
+use ntpkit_wire::NtpTimestamp;
+
+type Rng = fn() -> u32;
+
+/// The host, alone or in a manycast client.
+pub(crate) enum Sources {
+    Host(Box<Host<Rng>>),
+    Manycast {
+        client: Box<ManycastClient<Rng>>,
+        socket: MulticastSocket,
+    },
+}
+
+/// What [`Sources::poll_transmit`] produced.
+pub(crate) enum Transmitted {
+    /// A poll of a host source written into the buffer: send it on that source's socket.
+    Source(SourceId, usize),
+    /// A manycast datagram, already sent (a poll of the server with this id, or a
+    /// solicitation).
+    Manycast(Option<SourceId>),
+}
+
+/// Why nothing could be sent.
+pub(crate) enum SendError {
+    /// A host source cannot sign: remove it.
+    Source(TransmitError),
+    /// The manycast client cannot sign its solicitation (it stays due).
+    Manycast(AuthError),
+}
+
+impl Sources {
+    pub(crate) fn host(&self) -> &Host<Rng> {
+        match self {
+            Self::Host(h) => h,
+            Self::Manycast { client, .. } => client.host(),
+        }
+    }
+
+    pub(crate) fn host_mut(&mut self) -> &mut Host<Rng> {
+        match self {
+            Self::Host(h) => h,
+            Self::Manycast { client, .. } => client.host_mut(),
+        }
+    }
+
+    /// The manycast socket, to register with the event loop.
+    pub(crate) fn manycast_socket(&self) -> Option<&MulticastSocket> {
+        match self {
+            Self::Host(_) => None,
+            Self::Manycast { socket, .. } => Some(socket),
+        }
+    }
+
+    /// A server the manycast client found: its address and our socket's.
+    pub(crate) fn manycast_server(&self, id: SourceId) -> Option<(SocketAddr, SocketAddr)> {
+        let Self::Manycast { client, socket } = self else {
+            return None;
+        };
+        let (_, server) = client.servers().iter().find(|(i, _)| *i == id)?;
+        Some((*server, socket.local_addr().ok()?))
+    }
+
+    pub(crate) fn poll_timeout(&self) -> Duration {
+        match self {
+            Self::Host(h) => h.poll_timeout(),
+            Self::Manycast { client, .. } => client.poll_timeout(),
+        }
+    }
+
+    pub(crate) fn handle_timeout(&mut self, now: Duration, wall: NtpTimestamp) {
+        match self {
+            Self::Host(h) => h.handle_timeout(now, wall),
+            Self::Manycast { client, .. } => client.handle_timeout(now, wall),
+        }
+    }
+
+    /// The next event; the host's own come as [`ManycastEvent::Host`].
+    pub(crate) fn poll_event(&mut self) -> Option<ManycastEvent> {
+        match self {
+            Self::Host(h) => h.poll_event().map(ManycastEvent::Host),
+            Self::Manycast { client, .. } => client.poll_event(),
+        }
+    }
+
+    /// The next datagram due: written into `buf` for a host source, or sent here.
+    pub(crate) fn poll_transmit(
+        &mut self,
+        now: Duration,
+        t1: NtpTimestamp,
+        keys: &KeyStore,
+        buf: &mut [u8],
+    ) -> Result<Option<Transmitted>, SendError> {
+        match self {
+            Self::Host(h) => h
+                .poll_transmit(now, t1, keys, buf)
+                .map(|t| t.map(|t| Transmitted::Source(t.id, t.len)))
+                .map_err(SendError::Source),
+            Self::Manycast { client, socket } => {
+                let Some(t) = client
+                    .poll_transmit(now, t1, keys, buf)
+                    .map_err(SendError::Manycast)?
+                else {
+                    return Ok(None);
+                };
+                let bytes = buf.get(..t.len).unwrap_or(&[]);
+                // A lost datagram is an unanswered poll: the reach register tells the story.
+                Ok(Some(match t.destination {
+                    Destination::Group { ttl } => {
+                        let _ = socket
+                            .set_ttl(ttl)
+                            .and_then(|()| socket.send_to_group(bytes));
+                        Transmitted::Manycast(None)
+                    }
+                    Destination::Server(server) => {
+                        let _ = socket.send_to(bytes, server);
+                        let id = client
+                            .servers()
+                            .iter()
+                            .find(|(_, s)| *s == server)
+                            .map(|(id, _)| *id);
+                        Transmitted::Manycast(id)
+                    }
+                    Destination::Source(id) => Transmitted::Source(id, t.len),
+                    _ => Transmitted::Manycast(None),
+                }))
+            }
+        }
+    }
+
+    /// One datagram waiting on the manycast socket, if any: (sender, length, arrival).
+    pub(crate) fn recv_manycast(
+        &self,
+        buf: &mut [u8],
+    ) -> io::Result<Option<(SocketAddr, usize, NtpTimestamp)>> {
+        let Some(socket) = self.manycast_socket() else {
+            return Ok(None);
+        };
+        Ok(socket.recv(buf)?.map(|d| {
+            let t4 = NtpTimestamp::from_unix(d.received.secs, d.received.nanos);
+            (d.from, d.len, t4)
+        }))
+    }
+
+    /// A datagram from the manycast socket: an answer to a solicitation, or a reply of a
+    /// server found earlier.
+    pub(crate) fn handle_manycast(
+        &mut self,
+        now: Duration,
+        from: SocketAddr,
+        bytes: &[u8],
+        t4: NtpTimestamp,
+        keys: &KeyStore,
+    ) -> Result<(), ManycastRejection> {
+        match self {
+            Self::Host(_) => Err(ManycastRejection::NotSolicited),
+            Self::Manycast { client, .. } => client.handle_packet(now, from, bytes, t4, keys),
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Manycast between ntpkitd instances, each in a network namespace of its own on one bridged
+//! LAN (no clock is adjusted): two `manycastserver` ntpkitd (stratum 2 local references,
+//! AES-128-CMAC key 6) are found by a `manycastclient ... key 6` ntpkitd, which synchronises
+//! at stratum 3 (ntpdig reports s3); a third server holding another secret under key 6 (and
+//! a better stratum, so it would win if taken) receives the solicitations, answers none
+//! (the MAC fails) and is never used.
+
+mod common;
+mod lan;
+
+use std::process::Output;
+
+use common::{Daemon, Netns, TempDir, local_reference_conf, require, wait_log, without_sys_time};
+use lan::Lan;
+
+const GROUP: &str = "239.77.2.2";
+const KEYS: &str = "6 AES128CMAC 6d616e79636173742d6b65792d313238\n";
+const WRONG_KEYS: &str = "6 AES128CMAC 6e6f742d7468652d6b65792d31323821\n";
+
+fn daemon(dir: &TempDir, ns: &Netns, name: &str, keys: &str, conf: &str) -> Daemon {
+    let file = dir.write(&format!("{name}.keys"), keys);
+    let conf = dir.write(
+        &format!("{name}.conf"),
+        &format!("keys {}\ntrustedkey 6\n{conf}", file.display()),
+    );
+    Daemon::start(&conf, &["--listen", "0.0.0.0:123"], Some(ns))
+}
+
+/// A line containing `needle`, already logged or within `secs`.
+fn seen(d: &mut Daemon, needle: &str, secs: u64) -> Option<String> {
+    d.log
+        .iter()
+        .find(|l| l.contains(needle))
+        .cloned()
+        .or_else(|| wait_log(d, needle, secs))
+}
+
+fn ntpdig(ns: &Netns) -> Output {
+    require("ntpdig");
+    let mut c = ns.command("ntpdig");
+    c.args(["-t", "2", "127.0.0.1"]);
+    without_sys_time(c).output().unwrap()
+}
+
+/// The `N` of ntpdig's `127.0.0.1 sN no-leap`.
+fn stratum(ns: &Netns) -> String {
+    let out = ntpdig(ns);
+    let t =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let line = t
+        .lines()
+        .find(|l| l.contains("127.0.0.1 s"))
+        .unwrap_or_else(|| panic!("ntpdig: no result: {t}"));
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    fields[fields.len() - 2].to_owned()
+}
+
+/// Seconds of the day of a log line's timestamp (`2026-11-22T05:04:48.524491Z ...`).
+fn seconds_of(line: &str) -> f64 {
+    let time = line
+        .split('T')
+        .nth(1)
+        .and_then(|t| t.split('Z').next())
+        .unwrap_or_else(|| panic!("no timestamp: {line}"));
+    time.split(':')
+        .map(|f| f.parse::<f64>().unwrap())
+        .fold(0.0, |acc, f| acc * 60.0 + f)
+}
+
+#[test]
+fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
+    let dir = TempDir::new();
+    let mut lan = Lan::new();
+    let s1 = lan.host(1);
+    let s2 = lan.host(2);
+    let s3 = lan.host(3);
+    let c = lan.host(9);
+    let server = |name: &str, ns: &Netns, keys: &str, stratum: u8| {
+        let mut d = daemon(
+            &dir,
+            ns,
+            name,
+            keys,
+            &local_reference_conf(stratum, &format!("manycastserver {GROUP}\n")),
+        );
+        assert!(
+            seen(
+                &mut d,
+                &format!("answering manycast clients on {GROUP}:123"),
+                20
+            )
+            .is_some(),
+            "{name}: {:?}",
+            d.log
+        );
+        d
+    };
+    let _good1 = server("s1", &s1.ns, KEYS, 2);
+    let _good2 = server("s2", &s2.ns, KEYS, 2);
+    let wrong = server("s3", &s3.ns, WRONG_KEYS, 1);
+    let mut client = daemon(
+        &dir,
+        &c.ns,
+        "c",
+        KEYS,
+        &format!(
+            "manycastclient {GROUP} key 6 ttl 2 minpoll 3 maxpoll 4\ntos minclock 2 maxclock 4\n"
+        ),
+    );
+    let mut found = Vec::new();
+    while found.len() < 2 {
+        let line = wait_log(&mut client, "answered at ttl", 60)
+            .unwrap_or_else(|| panic!("found only {found:?}: {:?}", client.log));
+        found.push(line);
+    }
+    for s in [&s1, &s2] {
+        let addr = format!("manycast: {}:123 answered at ttl 1", s.addr);
+        assert!(found.iter().any(|l| l.contains(&addr)), "{addr}: {found:?}");
+    }
+    // One answer per server and solicitation: a second copy of the first answer (every
+    // worker socket of a server receives the group datagram) would be refused as
+    // AlreadyAssociated within the same second; later solicitations are 8 s apart.
+    let first = seconds_of(&found[0]);
+    for l in client
+        .log
+        .iter()
+        .filter(|l| l.contains("AlreadyAssociated"))
+    {
+        assert!(
+            (seconds_of(l) - first).abs() > 2.0,
+            "a duplicate answer: {l}"
+        );
+    }
+    let line = wait_log(&mut client, "synchronised to", 120)
+        .unwrap_or_else(|| panic!("never synchronised: {:?}", client.log));
+    assert!(
+        line.contains("manycast server (10.88.") && line.contains("stratum 3"),
+        "{line}"
+    );
+    assert_eq!(stratum(&c.ns), "s3");
+    // ntpq lists both servers found, one of them as the system peer, as client (`u`)
+    // associations at stratum 2.
+    let peers = common::ntpq(&c.ns, &["peers"]);
+    for s in [&s1, &s2] {
+        let line = peers
+            .lines()
+            .find(|l| l.get(1..).is_some_and(|rest| rest.starts_with(&s.addr)))
+            .unwrap_or_else(|| panic!("{} not listed: {peers}", s.addr));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!((fields[2], fields[3]), ("2", "u"), "{line}");
+    }
+    assert!(
+        peers.lines().any(|l| l.starts_with('*')),
+        "no system peer: {peers}"
+    );
+    // The stratum 1 server with the wrong secret got the solicitations and answered none.
+    let wrong_addr = format!("{}:123", s3.addr);
+    assert!(
+        !client.log.iter().any(|l| l.contains(&wrong_addr)),
+        "{:?}",
+        client.log
+    );
+    let mut wrong = wrong;
+    wrong.signal("TERM");
+    let stopped = wait_log(&mut wrong, "stopped:", 20)
+        .unwrap_or_else(|| panic!("no stop line: {:?}", wrong.log));
+    let received: u64 = stopped
+        .split("stopped: ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stopped}"));
+    assert!(received >= 1, "{stopped}");
+    assert!(stopped.contains(", 0 replies"), "{stopped}");
+}
