@@ -436,6 +436,129 @@ fn clock_options(config: &NtpConfig, problems: &mut Problems) -> ClockOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ntpkit_config::{ParseOptions, parse_config};
+
+    fn planned(conf: &str) -> (UpstreamPlan, Problems) {
+        let parsed = parse_config("ntp.conf", conf, &ParseOptions::default()).unwrap();
+        let mut problems = Problems::default();
+        let p = plan(&parsed.config, Mode::Check, -20, &mut problems);
+        (p, problems)
+    }
+
+    #[test]
+    fn broadcast_lines_become_targets_with_ntpd_defaults_and_an_unkeyed_one_is_warned() {
+        let (p, problems) = planned(
+            "keys /dev/null\ntrustedkey 5\nbroadcast 239.1.2.3 key 5 minpoll 4 ttl 3\nbroadcast 192.0.2.255\n",
+        );
+        let targets: Vec<_> = p
+            .broadcasts
+            .iter()
+            .map(|t| {
+                (
+                    t.address.to_string(),
+                    t.config.key.map(|k| k.get()),
+                    t.config.poll,
+                    t.ttl,
+                )
+            })
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                ("239.1.2.3".to_string(), Some(5), 4, 3),
+                // ntpd's defaults: minpoll 6 (64 s), ttl 127.
+                ("192.0.2.255".to_string(), None, 6, 127),
+            ]
+        );
+        assert!(p.is_empty(), "a broadcast server follows no source");
+        assert!(
+            !p.is_idle(),
+            "but the upstream thread must run to broadcast"
+        );
+        assert_eq!(problems.warnings.len(), 1, "{:?}", problems.warnings);
+        assert!(problems.warnings[0].contains("192.0.2.255 has no key"));
+    }
+
+    #[test]
+    fn broadcast_clients_require_auth_unless_disabled_and_take_broadcastdelay_and_maxdynamic() {
+        let (p, problems) = planned(
+            "broadcastclient\nmulticastclient 239.1.2.3\nbroadcastdelay 0.01\ntos maxdynamic 3\n",
+        );
+        assert!(!p.is_empty(), "broadcast servers are time sources");
+        let c = p.broadcast_client.expect("a broadcast client");
+        assert!(c.broadcast);
+        assert_eq!(c.groups, ["239.1.2.3".parse::<IpAddr>().unwrap()]);
+        assert!(c.config.require_auth);
+        assert_eq!(c.config.broadcast_delay, 0.01);
+        assert_eq!(c.config.max_sessions, 3);
+        assert!(
+            problems
+                .warnings
+                .iter()
+                .any(|w| w.contains("without a trustedkey")),
+            "{:?}",
+            problems.warnings
+        );
+        let (p, problems) = planned("multicastclient\ndisable auth\n");
+        let c = p.broadcast_client.expect("a multicast client");
+        assert!(!c.broadcast && !c.config.require_auth);
+        // ntp.conf(5): multicastclient's default group is 224.0.1.1.
+        assert_eq!(c.groups, ["224.0.1.1".parse::<IpAddr>().unwrap()]);
+        assert!(
+            problems
+                .warnings
+                .iter()
+                .any(|w| w.contains("unsigned broadcasts are accepted"))
+        );
+    }
+
+    #[test]
+    fn a_manycastclient_without_a_key_is_an_error_unless_auth_is_disabled() {
+        let (p, problems) = planned("manycastclient 239.1.2.3\n");
+        assert!(p.manycast_client.is_none());
+        assert!(
+            problems
+                .errors
+                .iter()
+                .any(|e| e.contains("manycastclient 239.1.2.3")),
+            "{:?}",
+            problems.errors
+        );
+        let (p, problems) = planned(
+            "manycastclient 239.1.2.3 key 7 ttl 4 port 1234\nmanycastclient 239.9.9.9 key 7\n\
+             tos minclock 2 maxclock 5 maxdynamic 9\n",
+        );
+        let m = p.manycast_client.expect("a manycast client");
+        assert_eq!(m.group, "239.1.2.3".parse::<IpAddr>().unwrap());
+        assert_eq!(m.port, Some(1234));
+        assert_eq!(m.config.client.key.map(|k| k.get()), Some(7));
+        assert_eq!(
+            (
+                m.config.max_ttl,
+                m.config.minclock,
+                m.config.maxclock,
+                m.config.max_sessions
+            ),
+            (4, 2, 5, 9)
+        );
+        assert!(
+            problems
+                .warnings
+                .iter()
+                .any(|w| w.contains("239.9.9.9: only one manycastclient")),
+            "{:?}",
+            problems.warnings
+        );
+        let (p, _) = planned("manycastclient 239.1.2.3\ndisable auth\n");
+        assert!(p.manycast_client.is_some_and(|m| !m.config.require_auth));
+    }
+
+    #[test]
+    fn manycastserver_groups_keep_the_upstream_thread_running() {
+        let (p, _) = planned("manycastserver 239.1.2.3 ff05::101\n");
+        assert_eq!(p.manycast_groups.len(), 2);
+        assert!(p.is_empty() && !p.is_idle());
+    }
 
     #[test]
     fn ipv4_refid_is_the_address_and_ipv6_refid_the_md5_prefix() {

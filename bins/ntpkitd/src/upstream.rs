@@ -927,7 +927,11 @@ impl Driver {
                         .sources()
                         .find(|(i, _, _)| *i == id)
                         .map(|(_, config, status)| status.status_word(config));
-                    let addr = self.sockets.get(&id).map(UpstreamSocket::server);
+                    let addr = self
+                        .sockets
+                        .get(&id)
+                        .map(UpstreamSocket::server)
+                        .or_else(|| self.sources.manycast_server(id).map(|(server, _)| server));
                     if let (Some(stats), Some(status), Some(addr)) = (&mut self.stats, status, addr)
                     {
                         stats.peer(addr, status, &filtered);

@@ -98,13 +98,17 @@ fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
     let _good1 = server("s1", &s1.ns, KEYS, 2);
     let _good2 = server("s2", &s2.ns, KEYS, 2);
     let wrong = server("s3", &s3.ns, WRONG_KEYS, 1);
+    let stats = dir.0.join("stats");
+    std::fs::create_dir_all(&stats).unwrap();
     let mut client = daemon(
         &dir,
         &c.ns,
         "c",
         KEYS,
         &format!(
-            "manycastclient {GROUP} key 6 ttl 2 minpoll 3 maxpoll 4\ntos minclock 2 maxclock 4\n"
+            "manycastclient {GROUP} key 6 ttl 2 minpoll 3 maxpoll 4\ntos minclock 2 maxclock 4\n\
+             statsdir {}/\nstatistics peerstats\nfilegen peerstats type none\n",
+            stats.display()
         ),
     );
     let mut found = Vec::new();
@@ -138,6 +142,27 @@ fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
         "{line}"
     );
     assert_eq!(stratum(&c.ns), "s3");
+    // peerstats has the servers found, as ephemeral (not configured) associations, with
+    // the offset between namespaces of one host's clock: far under a millisecond.
+    let peerstats = std::fs::read_to_string(stats.join("peerstats")).unwrap_or_default();
+    let records: Vec<ntpkit_stats::PeerStats> = peerstats
+        .lines()
+        .map(|l| ntpkit_stats::PeerStats::parse(l).unwrap())
+        .collect();
+    for s in [&s1, &s2] {
+        assert!(
+            records.iter().any(|r| r.address.to_string() == s.addr),
+            "{} not in peerstats: {peerstats}",
+            s.addr
+        );
+    }
+    for r in &records {
+        assert!(
+            r.status.reachable() && !r.status.configured(),
+            "{peerstats}"
+        );
+        assert!(r.offset.to_f64().abs() < 1e-3, "{peerstats}");
+    }
     // ntpq lists both servers found, one of them as the system peer, as client (`u`)
     // associations at stratum 2.
     let peers = common::ntpq(&c.ns, &["peers"]);
