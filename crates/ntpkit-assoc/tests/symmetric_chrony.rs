@@ -220,8 +220,10 @@ fn our_keyed_active_association_against_chronyd() {
 
 #[test]
 fn chronyd_keyed_peer_mobilises_our_passive_association() {
-    let our_port = free_port();
-    let socket = UdpSocket::bind(("127.0.0.1", our_port)).unwrap();
+    // Our socket first, on a port the kernel picks: asking free_port() and binding later
+    // raced with other tests (AddrInUse seen in a workspace run).
+    let socket = UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+    let our_port = socket.local_addr().unwrap().port();
     let chronyd = Chronyd::start(
         "passive",
         &format!("peer 127.0.0.1 port {our_port} key 1 minpoll 3 maxpoll 3\n"),
@@ -259,8 +261,10 @@ fn chronyd_keyed_peer_mobilises_our_passive_association() {
 
 #[test]
 fn an_unauthenticated_chronyd_peer_mobilises_nothing() {
-    let our_port = free_port();
-    let socket = UdpSocket::bind(("127.0.0.1", our_port)).unwrap();
+    // Our socket first, on a port the kernel picks: asking free_port() and binding later
+    // raced with other tests (AddrInUse seen in a workspace run).
+    let socket = UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+    let our_port = socket.local_addr().unwrap().port();
     let chronyd = Chronyd::start(
         "unauth",
         &format!("peer 127.0.0.1 port {our_port} minpoll 3\n"),
@@ -284,8 +288,10 @@ fn an_unauthenticated_chronyd_peer_mobilises_nothing() {
 #[test]
 fn our_active_association_and_chronyd_as_configured_peers_of_each_other() {
     // Both sides configured (`peer` on each): both send symmetric active packets.
-    let our_port = free_port();
-    let socket = UdpSocket::bind(("127.0.0.1", our_port)).unwrap();
+    // Our socket first, on a port the kernel picks: asking free_port() and binding later
+    // raced with other tests (AddrInUse seen in a workspace run).
+    let socket = UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+    let our_port = socket.local_addr().unwrap().port();
     let chronyd = Chronyd::start(
         "both",
         &format!("peer 127.0.0.1 port {our_port} key 1 minpoll 3 maxpoll 3\n"),
