@@ -225,3 +225,46 @@ fn an_unsigned_broadcast_is_refused_unless_auth_is_disabled() {
     );
     assert_eq!(stratum(&r.ns), "unsynchronised");
 }
+
+#[test]
+fn an_ipv6_multicast_server_feeds_an_ipv6_multicastclient() {
+    const GROUP6: &str = "ff05::77";
+    let dir = TempDir::new();
+    let mut lan = Lan::new();
+    let s = lan.host(1);
+    let m = lan.host(2);
+    let both = ["--listen", "0.0.0.0:123", "--listen", "[::]:123"];
+    let start = |name: &str, ns: &Netns, conf: &str| {
+        let keys = dir.write(&format!("{name}.keys"), KEYS);
+        let conf = dir.write(
+            &format!("{name}.conf"),
+            &format!("keys {}\ntrustedkey 5\n{conf}", keys.display()),
+        );
+        Daemon::start(&conf, &both, Some(ns))
+    };
+    let mut server = start(
+        "s",
+        &s.ns,
+        &local_reference_conf(3, &format!("broadcast {GROUP6} key 5 minpoll 3 ttl 1\n")),
+    );
+    let sending = format!("broadcasting to [{GROUP6}]:123 every 8 s signed with key 5");
+    assert!(
+        seen(&mut server, &sending, 20).is_some(),
+        "{:?}",
+        server.log
+    );
+    let mut client = start("m", &m.ns, &format!("multicastclient {GROUP6}\n"));
+    let server_addr = format!("[{}]:123", s.addr6);
+    let line = wait_log(&mut client, "one-way delay", 60)
+        .unwrap_or_else(|| panic!("never calibrated: {:?}", client.log));
+    assert!(
+        line.contains(&server_addr) && line.contains("measured by the volley"),
+        "{line}"
+    );
+    let line = wait_log(&mut client, "synchronised to", SYNC_SECS)
+        .unwrap_or_else(|| panic!("never synchronised: {:?}", client.log));
+    assert!(
+        line.contains(&server_addr) && line.contains("stratum 4"),
+        "{line}"
+    );
+}

@@ -1,7 +1,8 @@
 //! A LAN of network namespaces for the broadcast and manycast tests: one namespace holding a
 //! bridge (multicast snooping off, so every group datagram floods), and one per host, joined
-//! to the bridge by a veth pair whose host end is `eth0` with an address in 10.N.M.0/24, a
-//! route for 224.0.0.0/4 (PEERS.md's multicast recipe) and its loopback up. The same shape as
+//! to the bridge by a veth pair whose host end is `eth0` with an address in 10.88.S.0/24
+//! and fd88:S::/64, routes for 224.0.0.0/4 and ff05::/16 (PEERS.md's multicast recipe) and
+//! its loopback up. The same shape as
 //! ntpkit-manycast's test LAN. Everything is deleted on drop.
 
 #![allow(dead_code, unreachable_pub)]
@@ -31,6 +32,8 @@ pub struct Host {
     pub ns: Netns,
     /// Its IPv4 address.
     pub addr: String,
+    /// Its IPv6 address.
+    pub addr6: String,
 }
 
 impl Lan {
@@ -108,9 +111,23 @@ impl Lan {
         ]);
         ip(&["-n", &ns, "link", "set", "eth0", "up"]);
         ip(&["-n", &ns, "route", "add", "224.0.0.0/4", "dev", "eth0"]);
+        let addr6 = format!("fd88:{}::{last}", self.subnet);
+        ip(&[
+            "-n",
+            &ns,
+            "-6",
+            "addr",
+            "add",
+            &format!("{addr6}/64"),
+            "dev",
+            "eth0",
+            "nodad",
+        ]);
+        ip(&["-n", &ns, "-6", "route", "add", "ff05::/16", "dev", "eth0"]);
         Host {
             ns: Netns(ns),
             addr,
+            addr6,
         }
     }
 }
