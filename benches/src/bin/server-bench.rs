@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ntpkit_benches::cpu::{process_cpu_ns, rss_kib};
+use ntpkit_benches::cpu::{process_cpu_ns, process_switches, rss_kib};
 use ntpkit_benches::load::{self, Echoes, Rate};
 
 struct Server {
@@ -155,11 +155,14 @@ struct Row {
     offset_median: Option<f64>,
     offset_p99: Option<f64>,
     cpu_us_per_reply: f64,
+    /// Server context switches per reply (1 / requests served per wake-up).
+    switches_per_reply: f64,
 }
 
 fn measure(server: &Server, rate: Rate, seconds: u64) -> Row {
     let pid = server.child.id();
     let cpu0 = process_cpu_ns(pid).unwrap_or(0);
+    let switches0 = process_switches(pid).unwrap_or(0);
     let r = load::run(
         server.addr,
         rate,
@@ -168,6 +171,8 @@ fn measure(server: &Server, rate: Rate, seconds: u64) -> Row {
     )
     .unwrap();
     let cpu1 = process_cpu_ns(pid).unwrap_or(0);
+    let switches1 = process_switches(pid).unwrap_or(0);
+    let switches_per_reply = switches1.saturating_sub(switches0) as f64 / r.received.max(1) as f64;
     let cpu_us_per_reply = if r.received == 0 {
         0.0
     } else {
@@ -186,6 +191,7 @@ fn measure(server: &Server, rate: Rate, seconds: u64) -> Row {
             .map(|&ns| ns as f64 / 1000.0),
         offset_p99: r.offset_magnitude_percentile_us(99.0),
         cpu_us_per_reply,
+        switches_per_reply,
     }
 }
 
@@ -198,7 +204,7 @@ fn rate_name(rate: Rate) -> String {
 
 fn print_row(server: &Server, label: &str, row: &Row) {
     println!(
-        "| {} | {} | {:.0} | {:.2}% | {:.1} | {:.1} | {:.1} | {} | {} | {} | {:.3} | {} |",
+        "| {} | {} | {:.0} | {:.2}% | {:.1} | {:.1} | {:.1} | {} | {} | {} | {:.3} | {:.3} | {} |",
         server.name,
         label,
         row.replies_per_sec,
@@ -210,6 +216,7 @@ fn print_row(server: &Server, label: &str, row: &Row) {
         row.offset_median.map_or("-".into(), |v| format!("{v:.1}")),
         row.offset_p99.map_or("-".into(), |v| format!("{v:.1}")),
         row.cpu_us_per_reply,
+        row.switches_per_reply,
         rss_kib(server.child.id()).map_or("-".into(), |k| format!("{k} KiB")),
     );
 }
@@ -302,8 +309,8 @@ fn main() {
         all.push(rows);
     }
     let header = "| server | load | replies/s | loss | p50 us | p99 us | p99.9 us | \
-                  p99 of sent us | offset p50 us | abs offset p99 us | CPU us/reply | RSS |";
-    println!("Every round:\n\n{header}\n|---|---|---|---|---|---|---|---|---|---|---|---|");
+                  p99 of sent us | offset p50 us | abs offset p99 us | CPU us/reply | switches/reply | RSS |";
+    println!("Every round:\n\n{header}\n|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (load, rows) in loads.iter().zip(&all) {
         for (s, r) in servers.iter().zip(rows) {
             for (k, row) in r.iter().enumerate() {
@@ -312,7 +319,7 @@ fn main() {
         }
     }
     println!("\nThe round with the median CPU per reply:\n\n{header}");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (load, rows) in loads.iter().zip(&all) {
         for (s, r) in servers.iter().zip(rows) {
             let mut sorted: Vec<&Row> = r.iter().collect();
