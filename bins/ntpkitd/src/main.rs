@@ -209,6 +209,7 @@ fn run(cli: &Cli) -> Result<(), String> {
             crate::upstream::Links {
                 forward: forward_cell.clone(),
                 listen: local_addrs.clone(),
+                access: shared.clone(),
             },
         )
         .map(Some)

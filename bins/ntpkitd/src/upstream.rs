@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::PoisonError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::thread::JoinHandle;
@@ -20,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token, Waker};
-use ntpkit_access::SessionLimits;
+use ntpkit_access::{
+    AuthStatus, Decision, Ingress, PacketKind, Request as AccessRequest, SessionLimits,
+};
 use ntpkit_assoc::ServerState;
 use ntpkit_assoc::broadcast::{BroadcastEvent, BroadcastRejection, DelaySource};
 use ntpkit_assoc::control::PeerInfo;
@@ -92,6 +95,8 @@ pub(crate) struct Links {
     pub(crate) forward: Arc<Shared<Option<Forwarder>>>,
     /// The addresses the server is bound to.
     pub(crate) listen: Vec<SocketAddr>,
+    /// The workers' access policy: multicast broadcasts read here pass it too.
+    pub(crate) access: Arc<crate::service::SharedState>,
 }
 
 /// A running upstream thread.
@@ -177,6 +182,7 @@ impl Upstream {
         }
         let memberships = join_manycast_groups(&plan.manycast_groups, port);
         let mut driver = Driver {
+            access: links.access,
             _memberships: memberships,
             broadcasters,
             listener,
@@ -233,6 +239,8 @@ impl Upstream {
 
 struct Driver {
     poll: Poll,
+    /// The access policy (restrict lists) the workers apply.
+    access: Arc<crate::service::SharedState>,
     /// `manycastserver` group memberships (the workers' wildcard sockets answer).
     _memberships: Vec<MulticastSocket>,
     /// `broadcast` lines.
@@ -434,13 +442,17 @@ impl Driver {
     fn mobilise(&mut self, packet: Forwarded) {
         let now = self.start.elapsed();
         if ntpkit_wire::peek_mode(&packet.bytes) == Ok(ntpkit_wire::Mode::Broadcast) {
-            if self
+            if !self
                 .listener
                 .as_ref()
                 .is_some_and(BroadcastListener::takes_broadcasts)
-                && packet.decision.is_serve()
             {
+                return;
+            }
+            if packet.decision.is_serve() {
                 self.on_broadcast(packet.source, &packet.bytes, packet.t4);
+            } else {
+                self.refuse_broadcast(packet.source, packet.decision);
             }
             return;
         }
@@ -658,6 +670,38 @@ impl Driver {
         self.route_broadcast_events(t4);
     }
 
+    /// The restrict lists' word on a broadcast from `from` read on a group socket (the
+    /// workers decide on those they hand over).
+    fn broadcast_decision(&self, from: SocketAddr, bytes: &[u8]) -> Decision {
+        let keys = &self.setup.get().keys;
+        let auth = match ntpkit_auth::verify_packet(keys, bytes) {
+            Ok(Some(_)) => AuthStatus::Valid,
+            Ok(None) => AuthStatus::None,
+            Err(_) => AuthStatus::Failed,
+        };
+        let request = AccessRequest::new(
+            from.ip(),
+            from.port(),
+            PacketKind::Broadcast,
+            Ingress::Network,
+        )
+        .with_auth(auth);
+        let now = self.access.start.elapsed();
+        self.access
+            .policy
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .decide(now, &request)
+    }
+
+    /// Counts (and logs the first few of) the broadcasts the access policy refused.
+    fn refuse_broadcast(&mut self, from: SocketAddr, decision: Decision) {
+        self.broadcast_refusals += 1;
+        if self.broadcast_refusals <= LOGGED_BROADCAST_REFUSALS {
+            tracing::info!("broadcast from {from} refused by the access policy: {decision:?}");
+        }
+    }
+
     /// Datagrams waiting on the `i`-th multicast group socket.
     fn receive_group(&mut self, i: usize, buf: &mut [u8]) {
         loop {
@@ -670,6 +714,11 @@ impl Driver {
             };
             let t4 = NtpTimestamp::from_unix(got.received.secs, got.received.nanos);
             let bytes = buf.get(..got.len).unwrap_or(&[]).to_vec();
+            let decision = self.broadcast_decision(got.from, &bytes);
+            if !decision.is_serve() {
+                self.refuse_broadcast(got.from, decision);
+                continue;
+            }
             self.on_broadcast(got.from, &bytes, t4);
         }
     }

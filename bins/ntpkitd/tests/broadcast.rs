@@ -3,7 +3,8 @@
 //! reference (stratum 3) signing with key 5 feeds a `multicastclient` and a `broadcastclient`
 //! ntpkitd, which calibrate the delay with a volley and synchronise to it (stratum 4, as
 //! ntpdig then reports); a client holding another secret under key 5 refuses every broadcast
-//! and never synchronises; an unsigned broadcast is refused unless `disable auth`.
+//! and never synchronises, as do two clients whose `restrict` ignores the server; an unsigned
+//! broadcast is refused unless `disable auth`; the same over IPv6 (ff05::77).
 
 mod common;
 mod lan;
@@ -74,6 +75,8 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
     let m = lan.host(2);
     let b = lan.host(3);
     let w = lan.host(4);
+    let rm = lan.host(5);
+    let rb = lan.host(6);
     let mut server = daemon(
         &dir,
         &s.ns,
@@ -107,6 +110,23 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
         "w",
         Some(WRONG_KEYS),
         &format!("multicastclient {GROUP}\n"),
+    );
+    // Keyed right, but `restrict ... ignore` names the server: on the group socket (read by
+    // the upstream thread) and at the workers (broadcastclient) alike.
+    let restricted = format!("restrict {} ignore\n", s.addr);
+    let mut rmc = daemon(
+        &dir,
+        &rm.ns,
+        "rm",
+        Some(KEYS),
+        &format!("multicastclient {GROUP}\n{restricted}"),
+    );
+    let mut rbc = daemon(
+        &dir,
+        &rb.ns,
+        "rb",
+        Some(KEYS),
+        &format!("broadcastclient\n{restricted}"),
     );
     let server_addr = format!("{}:123", s.addr);
     for (name, client) in [("multicastclient", &mut mc), ("broadcastclient", &mut bc)] {
@@ -148,8 +168,9 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
     // The client with the wrong secret refused what the others took, and follows nobody.
     let refused =
         seen(&mut wrong, "refused", 20).unwrap_or_else(|| panic!("no refusal: {:?}", wrong.log));
+    // The access policy sees the failed MAC first (the same check the workers make).
     assert!(
-        refused.contains(&server_addr) && refused.contains("authentication failed"),
+        refused.contains(&server_addr) && refused.contains("AuthFailed"),
         "{refused}"
     );
     assert!(
@@ -163,6 +184,19 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
         wrong.log
     );
     assert_eq!(stratum(&w.ns), "unsynchronised");
+    for (name, client) in [("multicastclient", &mut rmc), ("broadcastclient", &mut rbc)] {
+        let refused = seen(client, "refused by the access policy: Drop(Ignored)", 20)
+            .unwrap_or_else(|| panic!("restricted {name}: no refusal: {:?}", client.log));
+        assert!(refused.contains(&server_addr), "{refused}");
+        assert!(
+            !client
+                .log
+                .iter()
+                .any(|l| l.contains("following") || l.contains("synchronised to")),
+            "restricted {name}: {:?}",
+            client.log
+        );
+    }
 }
 
 #[test]
