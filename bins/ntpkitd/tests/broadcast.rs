@@ -302,3 +302,47 @@ fn an_ipv6_multicast_server_feeds_an_ipv6_multicastclient() {
         "{line}"
     );
 }
+
+#[test]
+fn tos_maxdynamic_caps_the_broadcast_servers_followed() {
+    let dir = TempDir::new();
+    let mut lan = Lan::new();
+    let s1 = lan.host(1);
+    let s2 = lan.host(2);
+    let c = lan.host(3);
+    let conf = local_reference_conf(3, &format!("broadcast {GROUP} key 5 minpoll 3 ttl 1\n"));
+    let _a = daemon(&dir, &s1.ns, "s1", Some(KEYS), &conf);
+    let _b = daemon(&dir, &s2.ns, "s2", Some(KEYS), &conf);
+    let mut client = daemon(
+        &dir,
+        &c.ns,
+        "c",
+        Some(KEYS),
+        &format!("multicastclient {GROUP}\ntos maxdynamic 1\n"),
+    );
+    // Both servers broadcast every 8 s: within 20 s each was heard at least once.
+    let refused = seen(&mut client, "dynamic-session cap reached", 30)
+        .unwrap_or_else(|| panic!("no cap refusal: {:?}", client.log));
+    let following = seen(&mut client, "following broadcast server", 5)
+        .unwrap_or_else(|| panic!("follows nobody: {:?}", client.log));
+    let followed = [&s1, &s2]
+        .into_iter()
+        .find(|s| following.contains(&format!("{}:123", s.addr)))
+        .unwrap_or_else(|| panic!("{following}"));
+    let other = if followed.addr == s1.addr { &s2 } else { &s1 };
+    assert!(
+        refused.contains(&format!("{}:123", other.addr)),
+        "{refused}"
+    );
+    assert!(wait_log(&mut client, "synchronised to", SYNC_SECS).is_some());
+    assert_eq!(
+        client
+            .log
+            .iter()
+            .filter(|l| l.contains("following broadcast server"))
+            .count(),
+        1,
+        "{:?}",
+        client.log
+    );
+}

@@ -198,3 +198,45 @@ fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
     assert!(received >= 1, "{stopped}");
     assert!(stopped.contains(", 0 replies"), "{stopped}");
 }
+
+#[test]
+fn tos_maxdynamic_caps_the_manycast_servers_mobilised() {
+    let dir = TempDir::new();
+    let mut lan = Lan::new();
+    let s1 = lan.host(1);
+    let s2 = lan.host(2);
+    let c = lan.host(9);
+    let conf = local_reference_conf(2, &format!("manycastserver {GROUP}\n"));
+    let _a = daemon(&dir, &s1.ns, "s1", KEYS, &conf);
+    let _b = daemon(&dir, &s2.ns, "s2", KEYS, &conf);
+    let mut client = daemon(
+        &dir,
+        &c.ns,
+        "c",
+        KEYS,
+        &format!("manycastclient {GROUP} key 6 ttl 1 minpoll 3 maxpoll 4\ntos maxdynamic 1\n"),
+    );
+    let refused = seen(&mut client, "SessionCap", 30)
+        .unwrap_or_else(|| panic!("no cap refusal: {:?}", client.log));
+    assert!(
+        wait_log(&mut client, "synchronised to", 120).is_some(),
+        "{:?}",
+        client.log
+    );
+    let found: Vec<&String> = client
+        .log
+        .iter()
+        .filter(|l| l.contains("answered at ttl"))
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", client.log);
+    // The refused answer came from the server not taken.
+    let taken = [&s1, &s2]
+        .into_iter()
+        .find(|s| found[0].contains(&format!("{}:123", s.addr)))
+        .unwrap_or_else(|| panic!("{}", found[0]));
+    let other = if taken.addr == s1.addr { &s2 } else { &s1 };
+    assert!(
+        refused.contains(&format!("{}:123", other.addr)),
+        "{refused}"
+    );
+}
