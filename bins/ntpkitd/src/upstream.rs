@@ -170,6 +170,16 @@ impl Upstream {
             .broadcast_client
             .clone()
             .map(|p| BroadcastListener::open(p, port));
+        if listener
+            .as_ref()
+            .is_some_and(BroadcastListener::takes_broadcasts)
+            && !links.listen.iter().any(|a| a.ip().is_unspecified())
+        {
+            // A socket bound to a unicast address never receives broadcasts.
+            tracing::warn!(
+                "broadcastclient: no wildcard listen address (0.0.0.0 or [::]); broadcasts will not be received"
+            );
+        }
         if let Some(l) = &listener {
             for (i, socket) in l.groups.iter().enumerate() {
                 let fd = socket.as_raw_fd();

@@ -346,3 +346,20 @@ fn tos_maxdynamic_caps_the_broadcast_servers_followed() {
         client.log
     );
 }
+
+#[test]
+fn broadcastclient_without_a_wildcard_listen_address_is_warned_about() {
+    let dir = TempDir::new();
+    let ns = Netns::new();
+    let keys = dir.write("k.keys", KEYS);
+    let conf = dir.write(
+        "k.conf",
+        &format!("keys {}\ntrustedkey 5\nbroadcastclient\n", keys.display()),
+    );
+    let mut d = Daemon::start(&conf, &["--listen", "127.0.0.1:123"], Some(&ns));
+    assert!(
+        seen(&mut d, "broadcasts will not be received", 5).is_some(),
+        "{:?}",
+        d.log
+    );
+}
