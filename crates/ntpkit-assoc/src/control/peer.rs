@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use ntpkit_wire::{LeapIndicator, NtpTimestamp, ReferenceId, Stratum};
 
-use super::system::{put_refid, put_ts};
+use super::system::{ms, put_refid, put_ts};
 use super::text::Text;
 
 /// Stages of the clock filter register shown by `filtdelay`, `filtoffset` and `filtdisp`.
@@ -133,10 +133,6 @@ pub(crate) const PEER_VARIABLES: &[&str] = &[
     "filtoffset",
     "filtdisp",
 ];
-
-fn ms(seconds: f64) -> f64 {
-    seconds * 1000.0
-}
 
 /// Appends variable `name`; `Some(false)` on overflow, `None` if no such variable.
 pub(crate) fn put(text: &mut Text, p: &PeerInfo, name: &str) -> Option<bool> {

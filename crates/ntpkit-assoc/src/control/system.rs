@@ -137,7 +137,8 @@ pub(crate) fn put(text: &mut Text, info: &SystemInfo<'_>, name: &str) -> Option<
     })
 }
 
-fn ms(seconds: f64) -> f64 {
+/// Seconds to milliseconds, the unit ntpq shows delays, offsets and dispersions in.
+pub(crate) fn ms(seconds: f64) -> f64 {
     seconds * 1000.0
 }
 
