@@ -1,8 +1,9 @@
 //! The host the upstream thread drives: on its own, or inside ntpkit-assoc's
 //! [`ManycastClient`] when ntp.conf has a `manycastclient` line. Then the configured
 //! `server`/`pool`/`peer` sources live in the manycast client's host (one selection over
-//! everything), and the client's solicitations and the polls of the servers it found go
-//! through one multicast socket (their answers come back to it by unicast).
+//! everything). The client's solicitations leave from one multicast socket, where the
+//! answers come back by unicast; the servers it found are then polled each from a socket of
+//! its own (RFC 9109), which the upstream thread opens.
 
 use std::io;
 use std::net::SocketAddr;
@@ -30,9 +31,11 @@ pub(crate) enum Sources {
 pub(crate) enum Transmitted {
     /// A poll of a host source written into the buffer: send it on that source's socket.
     Source(SourceId, usize),
-    /// A manycast datagram, already sent (a poll of the server with this id, or a
-    /// solicitation).
-    Manycast(Option<SourceId>),
+    /// A poll of a server the manycast client found, written into the buffer: send it on
+    /// that server's own socket.
+    ManycastServer(SourceId, SocketAddr, usize),
+    /// A solicitation, already sent to the group.
+    Solicitation,
 }
 
 /// Why nothing could be sent.
@@ -66,13 +69,13 @@ impl Sources {
         }
     }
 
-    /// A server the manycast client found: its address and our socket's.
-    pub(crate) fn manycast_server(&self, id: SourceId) -> Option<(SocketAddr, SocketAddr)> {
-        let Self::Manycast { client, socket } = self else {
+    /// The address of a server the manycast client found.
+    pub(crate) fn manycast_server(&self, id: SourceId) -> Option<SocketAddr> {
+        let Self::Manycast { client, .. } = self else {
             return None;
         };
         let (_, server) = client.servers().iter().find(|(i, _)| *i == id)?;
-        Some((*server, socket.local_addr().ok()?))
+        Some(*server)
     }
 
     pub(crate) fn poll_timeout(&self) -> Duration {
@@ -124,19 +127,25 @@ impl Sources {
                         let _ = socket
                             .set_ttl(ttl)
                             .and_then(|()| socket.send_to_group(bytes));
-                        Transmitted::Manycast(None)
+                        Transmitted::Solicitation
                     }
                     Destination::Server(server) => {
-                        let _ = socket.send_to(bytes, server);
                         let id = client
                             .servers()
                             .iter()
                             .find(|(_, s)| *s == server)
                             .map(|(id, _)| *id);
-                        Transmitted::Manycast(id)
+                        match id {
+                            Some(id) => Transmitted::ManycastServer(id, server, t.len),
+                            // Not one of its servers (cannot happen): send it from here.
+                            None => {
+                                let _ = socket.send_to(bytes, server);
+                                Transmitted::Solicitation
+                            }
+                        }
                     }
                     Destination::Source(id) => Transmitted::Source(id, t.len),
-                    _ => Transmitted::Manycast(None),
+                    _ => Transmitted::Solicitation,
                 }))
             }
         }

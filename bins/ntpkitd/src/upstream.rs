@@ -868,11 +868,20 @@ impl Driver {
                     // the reach register tells the story.
                     let _ = socket.send(buf.get(..len).unwrap_or(&[]));
                 }
-                Ok(Some(Transmitted::Manycast(id))) => {
-                    if let Some(id) = id {
-                        self.sent_at.insert(id, t1);
+                Ok(Some(Transmitted::ManycastServer(id, server, len))) => {
+                    self.sent_at.insert(id, t1);
+                    // Its own socket from the first poll on (RFC 9109, CVE-2019-11331).
+                    if !self.sockets.contains_key(&id) {
+                        match UpstreamSocket::connect(server) {
+                            Ok(socket) => self.register(id, socket, "manycast server", true),
+                            Err(e) => tracing::warn!("manycast server {server}: {e}"),
+                        }
+                    }
+                    if let Some(socket) = self.sockets.get(&id) {
+                        let _ = socket.send(buf.get(..len).unwrap_or(&[]));
                     }
                 }
+                Ok(Some(Transmitted::Solicitation)) => {}
                 Err(SendError::Source(e)) => {
                     let name = self.names.get(&e.id).cloned().unwrap_or_default();
                     tracing::error!("server {name}: cannot send: {}; removed", e.error);
@@ -907,9 +916,35 @@ impl Driver {
         }
     }
 
+    /// Replies on the own socket of a server the manycast client found: its client routes
+    /// them by the server's address.
+    fn receive_manycast_server(&mut self, id: SourceId, server: SocketAddr, buf: &mut [u8]) {
+        loop {
+            let Some(socket) = self.sockets.get(&id) else {
+                return;
+            };
+            let (len, stamp) = match socket.recv(buf) {
+                Ok(Some(r)) => r,
+                Ok(None) => return,
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
+                Err(_) => return,
+            };
+            let t4 = self.disciplined(NtpTimestamp::from_unix(stamp.secs, stamp.nanos));
+            let now = self.start.elapsed();
+            let keys = &self.setup.get().keys;
+            let bytes = buf.get(..len).unwrap_or(&[]);
+            // A refused reply changes nothing; the association counts it.
+            let _ = self.sources.handle_manycast(now, server, bytes, t4, keys);
+        }
+    }
+
     fn receive(&mut self, id: SourceId, buf: &mut [u8]) {
         if let Some(&(key, server)) = self.followers.get(&id) {
             self.receive_volley(id, key, server, buf);
+            return;
+        }
+        if let Some(server) = self.sources.manycast_server(id) {
+            self.receive_manycast_server(id, server, buf);
             return;
         }
         loop {
@@ -986,11 +1021,7 @@ impl Driver {
                         .sources()
                         .find(|(i, _, _)| *i == id)
                         .map(|(_, config, status)| status.status_word(config));
-                    let addr = self
-                        .sockets
-                        .get(&id)
-                        .map(UpstreamSocket::server)
-                        .or_else(|| self.sources.manycast_server(id).map(|(server, _)| server));
+                    let addr = self.sockets.get(&id).map(UpstreamSocket::server);
                     if let (Some(stats), Some(status), Some(addr)) = (&mut self.stats, status, addr)
                     {
                         stats.peer(addr, status, &filtered);
@@ -1042,8 +1073,7 @@ impl Driver {
             }
             ManycastEvent::Demobilized { id, server, reason } => {
                 tracing::info!("manycast: {server} dropped: {reason:?}");
-                self.names.remove(&id);
-                self.sent_at.remove(&id);
+                self.remove(id);
             }
             _ => {}
         }
@@ -1133,17 +1163,11 @@ impl Driver {
     fn describe(&self) -> Monitor {
         let mut peers = Vec::with_capacity(self.sockets.len());
         for (id, config, status) in self.sources.host().sources() {
-            let addresses = match self.sockets.get(&id) {
-                Some(socket) => Some((
-                    socket.server(),
-                    socket.local_addr().unwrap_or(socket.server()),
-                )),
-                None => self.sources.manycast_server(id),
-            };
-            let Some((server, local)) = addresses else {
+            let Some(socket) = self.sockets.get(&id) else {
                 continue;
             };
-            let mut p = PeerInfo::new(Self::association_id(id), server, local);
+            let local = socket.local_addr().unwrap_or(socket.server());
+            let mut p = PeerInfo::new(Self::association_id(id), socket.server(), local);
             p.status = status.status_word(config);
             p.reach = status.reach;
             p.host_poll = status.poll;

@@ -142,6 +142,15 @@ fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
         "{line}"
     );
     assert_eq!(stratum(&c.ns), "s3");
+    // Each server found is polled from a socket of its own (RFC 9109), not the group's.
+    for s in [&s1, &s2] {
+        let own = format!("polling manycast server ({}:123) (ephemeral)", s.addr);
+        assert!(
+            client.log.iter().any(|l| l.contains(&own)),
+            "{own}: {:?}",
+            client.log
+        );
+    }
     // peerstats has the servers found, as ephemeral (not configured) associations, with
     // the offset between namespaces of one host's clock: far under a millisecond.
     let peerstats = std::fs::read_to_string(stats.join("peerstats")).unwrap_or_default();
