@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use ntpkit_auth::{AuthError, KeyId, MacAlgorithm, generate_key, ntp_key_line};
+use ntpkit_auth::{AuthError, KeyId, MacAlgorithm, chrony_key_line, generate_key, ntp_key_line};
 
 /// Generates NTP symmetric keys as an ntpd/NTPsec key file.
 #[derive(Debug, Parser)]
@@ -23,9 +23,22 @@ struct Args {
     /// Id of the first key; the rest follow in order.
     #[arg(long, default_value_t = 1)]
     first_id: u32,
+    /// Key-file dialect: `ntp` (ntpd, NTPsec, ntpkitd) or `chrony` (`ID TYPE HEX:...`, read by
+    /// chronyd and by ntpkitd).
+    #[arg(long, value_enum, default_value_t = Format::Ntp)]
+    format: Format,
     /// Write to this new file (mode 0600) instead of standard output.
     #[arg(short = 'o', long)]
     output: Option<PathBuf>,
+}
+
+/// Which key-file dialect to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// ntpd / NTPsec: `ID TYPE HEX`.
+    Ntp,
+    /// chrony: `ID TYPE HEX:SECRET`.
+    Chrony,
 }
 
 /// The operating system's cryptographic random source. There is no fallback: without it
@@ -53,10 +66,13 @@ fn run(args: &Args) -> Result<(), String> {
             args.first_id
         ));
     }
+    if args.format == Format::Chrony && args.types.contains(&MacAlgorithm::HmacSha256) {
+        return Err("chrony has no HMAC-SHA256 keys; use aes128cmac".into());
+    }
     let mut random = File::open(RANDOM_SOURCE).map_err(|e| format!("{RANDOM_SOURCE}: {e}"))?;
     let mut text = String::from(
         "# NTP symmetric keys from ntpkit-keygen (secrets from the OS random source).\n\
-         # Keep this file secret (mode 0600). Format: keyid type hex-secret.\n",
+         # Keep this file secret (mode 0600).\n",
     );
     let mut id = args.first_id;
     for &algorithm in &args.types {
@@ -74,7 +90,13 @@ fn run(args: &Args) -> Result<(), String> {
             })
             .map_err(|e| format!("{e} ({RANDOM_SOURCE})"))?;
             let key_id = KeyId::new(id).ok_or("key id out of range")?;
-            text.push_str(&ntp_key_line(key_id, &key));
+            let line = match args.format {
+                Format::Ntp => ntp_key_line(key_id, &key),
+                Format::Chrony => {
+                    chrony_key_line(key_id, &key).ok_or("chrony cannot use this key type")?
+                }
+            };
+            text.push_str(&line);
             text.push('\n');
             id += 1;
         }

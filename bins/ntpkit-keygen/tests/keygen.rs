@@ -223,3 +223,101 @@ fn ntpsec_ntpd_and_ntpdig_authenticate_with_generated_keys() {
     );
     assert_eq!(refused, [true, true, true], "wrong secrets refused");
 }
+
+/// chronyd as a keyed server and chronyd -Q as its client, both reading a chrony-format
+/// file we generated, in a network namespace of their own; a client with another
+/// generation's secrets gets no sample.
+#[test]
+fn chronyd_server_and_client_authenticate_with_generated_chrony_keys() {
+    let found = Command::new("sh")
+        .args(["-c", "command -v chronyd"])
+        .output()
+        .unwrap();
+    assert!(
+        found.status.success(),
+        "chronyd is not installed: run `bash .ci/install-peers`"
+    );
+    let dir = temp_dir();
+    Command::new("chmod").arg("777").arg(&dir).status().unwrap();
+    let generate = |name: &str| {
+        let text = stdout(&keygen(&[
+            "--format",
+            "chrony",
+            "-t",
+            "aes128cmac",
+            "-t",
+            "sha256",
+            "-n",
+            "1",
+        ]));
+        let path = dir.join(name);
+        std::fs::write(&path, &text).unwrap();
+        // Readable by chronyd after it drops root to its own user.
+        Command::new("chmod")
+            .arg("644")
+            .arg(&path)
+            .status()
+            .unwrap();
+        (path, text)
+    };
+    let (ours, text) = generate("ours.keys");
+    let (other, _) = generate("other.keys");
+    // Our own chrony-dialect parser reads what chronyd reads.
+    let parsed = ntpkit_auth::parse_chrony_keys("ours.keys", &text).unwrap();
+    let algorithms: Vec<MacAlgorithm> = parsed.entries.iter().map(|e| e.key.algorithm()).collect();
+    assert_eq!(algorithms, [MacAlgorithm::Aes128Cmac, MacAlgorithm::Sha256]);
+
+    let ns = format!("ntpkit-keygen-c{}", std::process::id());
+    let ok = |c: &mut Command| assert!(c.status().unwrap().success(), "{c:?}");
+    ok(Command::new("ip").args(["netns", "add", &ns]));
+    ok(Command::new("ip").args(["-n", &ns, "link", "set", "lo", "up"]));
+    let in_ns = |args: &[&str]| {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &ns, "setpriv", "--bounding-set=-sys_time"])
+            .args(["--inh-caps=-sys_time", "--", "chronyd"])
+            .args(args);
+        c
+    };
+    let d = dir.display();
+    let server_conf = format!(
+        "local stratum 1\nallow 127.0.0.1\nport 11123\nbindaddress 127.0.0.1\ncmdport 0\n\
+         keyfile {}\npidfile {d}/server.pid\n",
+        ours.display()
+    );
+    let mut server = in_ns(&["-x", "-d"])
+        .args(server_conf.lines())
+        .arg("-f")
+        .arg("/dev/null")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let query = |keys: &Path, id: &str, pid: &str| {
+        let out = in_ns(&["-Q", "-t", "8", "-f", "/dev/null"])
+            .arg(format!(
+                "server 127.0.0.1 port 11123 key {id} iburst maxsamples 1"
+            ))
+            .arg(format!("keyfile {}", keys.display()))
+            .arg("cmdport 0")
+            .arg(format!("pidfile {d}/{pid}.pid"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout)
+    };
+    let good: Vec<String> = ["1", "2"]
+        .iter()
+        .map(|id| query(&ours, id, &format!("q{id}")))
+        .collect();
+    let bad = query(&other, "1", "bad");
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = Command::new("ip").args(["netns", "del", &ns]).status();
+    let _ = std::fs::remove_dir_all(&dir);
+    for (id, text) in ["1", "2"].iter().zip(&good) {
+        assert!(text.contains("System clock wrong by"), "key {id}: {text}");
+    }
+    assert!(
+        !bad.contains("System clock wrong by"),
+        "another secret was accepted: {bad}"
+    );
+}

@@ -54,3 +54,23 @@ pub fn ntp_key_line(id: KeyId, key: &Key) -> String {
     }
     line
 }
+
+/// One line of a chrony key file for `key`: `ID TYPE HEX:SECRET`, with chrony's type names
+/// (`MD5`, `SHA1`, `SHA256`, `AES128`, `AES256`). `None` for HMAC-SHA256, which chrony does
+/// not implement (its digests are keyed hashes, not HMACs).
+pub fn chrony_key_line(id: KeyId, key: &Key) -> Option<String> {
+    let name = match key.algorithm() {
+        MacAlgorithm::Md5 => "MD5",
+        MacAlgorithm::Sha1 => "SHA1",
+        MacAlgorithm::Sha256 => "SHA256",
+        MacAlgorithm::Aes128Cmac => "AES128",
+        MacAlgorithm::Aes256Cmac => "AES256",
+        MacAlgorithm::HmacSha256 => return None,
+    };
+    let mut line = String::with_capacity(24 + 2 * key.len());
+    let _ = write!(line, "{} {name} HEX:", id.get());
+    for byte in key.expose_secret() {
+        let _ = write!(line, "{byte:02X}");
+    }
+    Some(line)
+}

@@ -57,7 +57,7 @@ pub use keyfile::{
 };
 #[cfg(feature = "std")]
 pub use keyfile::{MAX_KEY_FILE_LEN, read_key_file};
-pub use keygen::{generate_key, generated_key_len, ntp_key_line};
+pub use keygen::{chrony_key_line, generate_key, generated_key_len, ntp_key_line};
 pub use mac::{
     DEFAULT_PROVIDER, MacProvider, PreparedMac, RustCryptoProvider, Verified, append_mac,
     compute_mac, ct_eq, sign, sign_with, verify, verify_for, verify_packet, verify_packet_for,

@@ -69,3 +69,18 @@ fn a_failing_random_source_gives_no_key() {
     });
     assert_eq!(failed.err(), Some(AuthError::RandomSourceFailed));
 }
+
+#[test]
+fn chrony_lines_use_chronys_names_and_read_back_through_its_parser() {
+    let id = KeyId::new(7).unwrap();
+    let aes = generate_key(MacAlgorithm::Aes256Cmac, counting).unwrap();
+    let hex: String = (0..32).map(|k| format!("{:02X}", 0x10 + k)).collect();
+    let line = ntpkit_auth::chrony_key_line(id, &aes).unwrap();
+    assert_eq!(line, format!("7 AES256 HEX:{hex}"));
+    let parsed = ntpkit_auth::parse_chrony_keys("chrony.keys", &line).unwrap();
+    assert_eq!(parsed.entries[0].key.expose_secret(), aes.expose_secret());
+    assert_eq!(parsed.entries[0].key.algorithm(), MacAlgorithm::Aes256Cmac);
+    // chrony has no HMAC-SHA256 (its digests are keyed hashes).
+    let hmac = generate_key(MacAlgorithm::HmacSha256, counting).unwrap();
+    assert_eq!(ntpkit_auth::chrony_key_line(id, &hmac), None);
+}
