@@ -5,72 +5,30 @@
 //! offset we measure must be near zero.
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ntpkit_assoc::broadcast::{
     BroadcastClient, BroadcastClientConfig, BroadcastEvent, BroadcastRejection, DelaySource,
 };
 use ntpkit_auth::{KeyId, KeyStore, parse_key_file};
+use ntpkit_testkit::{LocalChronyd, free_udp_port};
 use ntpkit_wire::NtpTimestamp;
 
-/// chronyd broadcasting every 2 s to `bport`, killed and cleaned up on drop.
+/// chronyd broadcasting every 2 s to 127.255.255.255:`bport`, and serving on its own port.
 struct Chronyd {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
+    server: LocalChronyd,
     bport: u16,
 }
 
 impl Chronyd {
     fn start(tag: &str) -> Chronyd {
-        let port = free_port();
-        let bport = free_port();
-        let dir = std::env::temp_dir().join(format!("ntpkit-bc-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let conf = format!(
-            "local stratum 1\nallow 127.0.0.1\nport {port}\nbindaddress 127.0.0.1\ncmdport 0\n\
-             pidfile {d}/chronyd.pid\nbroadcast 2 127.255.255.255 {bport}\n",
-            d = dir.display()
-        );
-        std::fs::write(dir.join("chrony.conf"), conf).unwrap();
-        let child = Command::new("setpriv")
-            .args([
-                "--bounding-set=-sys_time",
-                "--inh-caps=-sys_time",
-                "--",
-                "chronyd",
-            ])
-            .args(["-x", "-d", "-u", "root", "-f"])
-            .arg(dir.join("chrony.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start chronyd ({e}); run `bash .ci/install-peers`"));
+        let bport = free_udp_port();
+        let extra = format!("broadcast 2 127.255.255.255 {bport}");
         Chronyd {
-            child,
-            dir,
-            port,
+            server: LocalChronyd::start(tag, &[], &extra),
             bport,
         }
     }
-}
-
-impl Drop for Chronyd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn wall() -> NtpTimestamp {
@@ -151,7 +109,7 @@ fn chronyd_broadcasts_calibrate_and_give_true_time_with_auth_disabled() {
     let keys = KeyStore::new();
     let (events, refused) = drive(&chronyd, &mut client, &keys, 3, Duration::from_secs(20));
     eprintln!("events: {events:#?}\nrefused: {refused:?}");
-    let server: SocketAddr = ([127, 0, 0, 1], chronyd.port).into();
+    let server: SocketAddr = ([127, 0, 0, 1], chronyd.server.port()).into();
     assert_eq!(events.first(), Some(&BroadcastEvent::Mobilized(server)));
     let delay = events.iter().find_map(|e| match e {
         BroadcastEvent::Calibrated { delay, .. } => Some(*delay),

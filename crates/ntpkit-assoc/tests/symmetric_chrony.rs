@@ -7,8 +7,6 @@
 //! answered none of our symmetric active packets in this test's first version.)
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ntpkit_access::{Decision, SessionLimits};
@@ -18,6 +16,7 @@ use ntpkit_assoc::symmetric::{
     MobilizeRefusal, PassivePolicy, Role, SymmetricAssociation, SymmetricConfig, SymmetricEvent,
 };
 use ntpkit_auth::{KeyId, KeyStore, parse_ntp_keys};
+use ntpkit_testkit::LocalChronyd;
 use ntpkit_wire::{NtpTimestamp, Precision, ReferenceId, Stratum};
 
 /// The same 16 secret bytes in ntpd's format (ours) and chrony's (HEX:).
@@ -25,66 +24,14 @@ const SECRET_HEX: &str = "8f4a1c2e9b7d3f60a5c4e2d1b0a99887";
 
 type Assoc = SymmetricAssociation<Box<dyn FnMut() -> u32>>;
 
-/// chronyd with the given extra configuration, killed and cleaned up on drop.
-struct Chronyd {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Chronyd {
-    fn start(tag: &str, extra: &str) -> Chronyd {
-        let port = free_port();
-        let dir = std::env::temp_dir().join(format!("ntpkit-sym-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("keys"), format!("1 MD5 HEX:{SECRET_HEX}\n")).unwrap();
-        let conf = format!(
-            "local stratum 1\nallow 127.0.0.1\nport {port}\nbindaddress 127.0.0.1\ncmdport 0\n\
-             pidfile {d}/chronyd.pid\nkeyfile {d}/keys\nlogdir {d}\nlog measurements\n{extra}",
-            d = dir.display()
-        );
-        std::fs::write(dir.join("chrony.conf"), conf).unwrap();
-        let child = Command::new("setpriv")
-            .args([
-                "--bounding-set=-sys_time",
-                "--inh-caps=-sys_time",
-                "--",
-                "chronyd",
-            ])
-            // -u root: the log directory is ours, and chronyd would otherwise drop to _chrony.
-            .args(["-x", "-d", "-u", "root", "-f"])
-            .arg(dir.join("chrony.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start chronyd ({e}); run `bash .ci/install-peers`"));
-        Chronyd { child, dir, port }
-    }
-
-    fn measurements(&self) -> String {
-        std::fs::read_to_string(self.dir.join("measurements.log")).unwrap_or_else(|e| {
-            let files: Vec<_> = std::fs::read_dir(&self.dir)
-                .map(|d| d.flatten().map(|e| e.file_name()).collect())
-                .unwrap_or_default();
-            format!("no measurements.log ({e}); files {files:?}")
-        })
-    }
-}
-
-impl Drop for Chronyd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// chronyd (local stratum 1) sharing our MD5 secret as key 1, with `extra` configuration.
+fn chronyd(tag: &str, extra: &str) -> LocalChronyd {
+    let keys = format!("1 MD5 HEX:{SECRET_HEX}\n");
+    LocalChronyd::start(
+        tag,
+        &[("keys", &keys)],
+        &format!("keyfile {{dir}}/keys\n{extra}"),
+    )
 }
 
 fn wall() -> NtpTimestamp {
@@ -203,10 +150,10 @@ fn chrony_accepted(log: &str) -> usize {
 fn our_keyed_active_association_against_chronyd() {
     // chronyd answers a symmetric active packet from an unknown source in symmetric
     // passive mode, signed with our key.
-    let chronyd = Chronyd::start("active", "");
+    let chronyd = chronyd("active", "");
     let (_, id) = keys();
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.connect(("127.0.0.1", chronyd.port)).unwrap();
+    socket.connect(("127.0.0.1", chronyd.port())).unwrap();
     let mut config = SymmetricConfig::with_key(id);
     config.minpoll = 3;
     config.maxpoll = 3;
@@ -220,11 +167,11 @@ fn our_keyed_active_association_against_chronyd() {
 
 #[test]
 fn chronyd_keyed_peer_mobilises_our_passive_association() {
-    // Our socket first, on a port the kernel picks: asking free_port() and binding later
+    // Our socket first, on a port the kernel picks: asking for a free port and binding later
     // raced with other tests (AddrInUse seen in a workspace run).
     let socket = UdpSocket::bind(("127.0.0.1", 0)).unwrap();
     let our_port = socket.local_addr().unwrap().port();
-    let chronyd = Chronyd::start(
+    let chronyd = chronyd(
         "passive",
         &format!("peer 127.0.0.1 port {our_port} key 1 minpoll 3 maxpoll 3\n"),
     );
@@ -236,7 +183,7 @@ fn chronyd_keyed_peer_mobilises_our_passive_association() {
         .unwrap();
     let mut buf = [0u8; 1024];
     let (n, from): (usize, SocketAddr) = socket.recv_from(&mut buf).expect("chronyd sent nothing");
-    assert_eq!(from.port(), chronyd.port);
+    assert_eq!(from.port(), chronyd.port());
     let grant = policy.admit(&buf[..n], &keys, Decision::Serve).unwrap();
     assert_eq!(grant.key, id);
     // Our own poll (the passive side polls no faster than the peer, and no faster than
@@ -261,11 +208,11 @@ fn chronyd_keyed_peer_mobilises_our_passive_association() {
 
 #[test]
 fn an_unauthenticated_chronyd_peer_mobilises_nothing() {
-    // Our socket first, on a port the kernel picks: asking free_port() and binding later
+    // Our socket first, on a port the kernel picks: asking for a free port and binding later
     // raced with other tests (AddrInUse seen in a workspace run).
     let socket = UdpSocket::bind(("127.0.0.1", 0)).unwrap();
     let our_port = socket.local_addr().unwrap().port();
-    let chronyd = Chronyd::start(
+    let chronyd = chronyd(
         "unauth",
         &format!("peer 127.0.0.1 port {our_port} minpoll 3\n"),
     );
@@ -276,7 +223,7 @@ fn an_unauthenticated_chronyd_peer_mobilises_nothing() {
         .unwrap();
     let mut buf = [0u8; 1024];
     let (n, from) = socket.recv_from(&mut buf).expect("chronyd sent nothing");
-    assert_eq!(from.port(), chronyd.port);
+    assert_eq!(from.port(), chronyd.port());
     assert_eq!(buf[0] & 7, 1, "a symmetric active packet");
     assert_eq!(
         policy.admit(&buf[..n], &keys, Decision::Serve),
@@ -288,15 +235,15 @@ fn an_unauthenticated_chronyd_peer_mobilises_nothing() {
 #[test]
 fn our_active_association_and_chronyd_as_configured_peers_of_each_other() {
     // Both sides configured (`peer` on each): both send symmetric active packets.
-    // Our socket first, on a port the kernel picks: asking free_port() and binding later
+    // Our socket first, on a port the kernel picks: asking for a free port and binding later
     // raced with other tests (AddrInUse seen in a workspace run).
     let socket = UdpSocket::bind(("127.0.0.1", 0)).unwrap();
     let our_port = socket.local_addr().unwrap().port();
-    let chronyd = Chronyd::start(
+    let chronyd = chronyd(
         "both",
         &format!("peer 127.0.0.1 port {our_port} key 1 minpoll 3 maxpoll 3\n"),
     );
-    socket.connect(("127.0.0.1", chronyd.port)).unwrap();
+    socket.connect(("127.0.0.1", chronyd.port())).unwrap();
     let (_, id) = keys();
     let mut config = SymmetricConfig::with_key(id);
     config.minpoll = 3;

@@ -3,90 +3,14 @@
 //! and without CAP_SYS_TIME, and is killed when the test ends. Needs `chronyd` and `setpriv`
 //! (`bash .ci/install-peers`).
 
-use std::net::UdpSocket;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use md5::{Digest as _, Md5};
+use ntpkit_testkit::LocalChronyd;
 use ntpkit_wire::{
     ExtensionField, ExtensionFields, Mac, Mode, NtpHeader, NtpPacket, NtpPacketRepr, NtpTimestamp,
     ReferenceId, Stratum, Trailer,
 };
 
 const KEY: &[u8] = b"ntpkitinterop1";
-
-/// A chronyd server on 127.0.0.1:`port`, killed and cleaned up on drop.
-struct Chronyd {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Chronyd {
-    fn start() -> Chronyd {
-        let port = UdpSocket::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = std::env::temp_dir().join(format!("ntpkit-wire-chronyd-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("keys"),
-            format!("1 MD5 {}\n", std::str::from_utf8(KEY).unwrap()),
-        )
-        .unwrap();
-        let conf = format!(
-            "local stratum 1\nallow 127.0.0.1\nport {port}\nbindaddress 127.0.0.1\ncmdport 0\n\
-             pidfile {dir}/chronyd.pid\nkeyfile {dir}/keys\n",
-            dir = dir.display()
-        );
-        std::fs::write(dir.join("chrony.conf"), conf).unwrap();
-        let child = Command::new("setpriv")
-            .args([
-                "--bounding-set=-sys_time",
-                "--inh-caps=-sys_time",
-                "--",
-                "chronyd",
-                "-x",
-                "-d",
-            ])
-            .arg("-f")
-            .arg(dir.join("chrony.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start chronyd via setpriv ({e}); run `bash .ci/install-peers`")
-            });
-        Chronyd { child, dir, port }
-    }
-
-    /// Sends `request` and returns the reply, retrying while chronyd starts up.
-    fn exchange(&self, request: &[u8]) -> Vec<u8> {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_millis(250)))
-            .unwrap();
-        let mut buf = [0u8; 1024];
-        for _ in 0..40 {
-            socket.send_to(request, ("127.0.0.1", self.port)).unwrap();
-            if let Ok((n, _)) = socket.recv_from(&mut buf) {
-                return buf[..n].to_vec();
-            }
-        }
-        panic!("chronyd on port {} did not answer within 10 s", self.port);
-    }
-}
-
-impl Drop for Chronyd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 fn request(transmit: u64) -> NtpHeader {
     NtpHeader::client_request(NtpTimestamp::from_bits(transmit))
@@ -101,7 +25,8 @@ fn keyed_md5(data: &[u8]) -> [u8; 16] {
 
 #[test]
 fn chronyd_answers_our_requests() {
-    let server = Chronyd::start();
+    let key_line = format!("1 MD5 {}\n", std::str::from_utf8(KEY).unwrap());
+    let server = LocalChronyd::start("wire", &[("keys", &key_line)], "keyfile {dir}/keys");
 
     // Plain request.
     let mut out = [0u8; 256];
