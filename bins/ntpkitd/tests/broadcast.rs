@@ -4,7 +4,8 @@
 //! ntpkitd, which calibrate the delay with a volley and synchronise to it (stratum 4, as
 //! ntpdig then reports); a client holding another secret under key 5 refuses every broadcast
 //! and never synchronises, as do two clients whose `restrict` ignores the server; an unsigned
-//! broadcast is refused unless `disable auth`; the same over IPv6 (ff05::77).
+//! broadcast is refused unless `disable auth`; the same over IPv6 (ff05::77); chronyd's
+//! (unsigned) broadcasts are followed by a `disable auth` client.
 
 mod common;
 mod lan;
@@ -362,4 +363,53 @@ fn broadcastclient_without_a_wildcard_listen_address_is_warned_about() {
         "{:?}",
         d.log
     );
+}
+
+/// chronyd 4.x (an independent implementation; its `broadcast` directive has no key) as a
+/// stratum 1 broadcast server in `ns`, every 2 s to `to`, killed on drop.
+fn chronyd_broadcaster(dir: &TempDir, ns: &Netns, to: &str) -> common::Peer {
+    require("chronyd");
+    let conf = dir.write(
+        "chrony.conf",
+        &format!(
+            "local stratum 1\nallow all\nport 123\ncmdport 0\npidfile {d}/chronyd.pid\n\
+             driftfile {d}/chrony.drift\nbroadcast 2 {to}\n",
+            d = dir.0.display()
+        ),
+    );
+    let mut c = ns.command("setpriv");
+    c.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"])
+        .args(["chronyd", "-x", "-d", "-f"])
+        .arg(conf)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    common::Peer(c.spawn().unwrap())
+}
+
+#[test]
+fn a_broadcastclient_with_auth_disabled_follows_chronyd_broadcasts() {
+    let dir = TempDir::new();
+    let mut lan = Lan::new();
+    let s = lan.host(1);
+    let c = lan.host(2);
+    let _chronyd = chronyd_broadcaster(&dir, &s.ns, &lan.broadcast_address());
+    let mut client = daemon(&dir, &c.ns, "c", None, "broadcastclient\ndisable auth\n");
+    let server_addr = format!("{}:123", s.addr);
+    let line = seen(&mut client, "following broadcast server", 30)
+        .unwrap_or_else(|| panic!("chronyd's broadcasts not followed: {:?}", client.log));
+    assert!(
+        line.contains(&format!("{server_addr} (unsigned)")),
+        "{line}"
+    );
+    let line = wait_log(&mut client, "one-way delay", 60)
+        .unwrap_or_else(|| panic!("never calibrated: {:?}", client.log));
+    assert!(line.contains("measured by the volley"), "{line}");
+    let line = wait_log(&mut client, "synchronised to", SYNC_SECS)
+        .unwrap_or_else(|| panic!("never synchronised: {:?}", client.log));
+    assert!(
+        line.contains(&server_addr) && line.contains("stratum 2"),
+        "{line}"
+    );
+    assert_eq!(stratum(&c.ns), "s2");
 }
