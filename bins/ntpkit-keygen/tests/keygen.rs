@@ -1,13 +1,13 @@
 //! `ntpkit-keygen` from outside: keys that read back, differ, look random, land in a
-//! private file, and authenticate between NTPsec's ntpd and ntpdig (independent readers of
-//! the key-file format).
+//! private file, and authenticate between NTPsec's ntpd and ntpdig, and between chronyd
+//! and its one-shot client (independent readers of both key-file formats).
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use ntpkit_auth::{KeyStore, MacAlgorithm, parse_key_file};
+use ntpkit_testkit::{Netns, TempDir, require};
 
 fn keygen(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ntpkit-keygen"))
@@ -107,22 +107,10 @@ fn types_ids_and_weak_algorithm_warning() {
     assert!(out.stdout.is_empty());
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "ntpkit-keygen-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn output_file_is_private_and_never_overwritten() {
-    let dir = temp_dir();
-    let path = dir.join("ntp.keys");
+    let dir = TempDir::new("keygen");
+    let path = dir.path().join("ntp.keys");
     let p = path.to_str().unwrap();
     stdout(&keygen(&["-o", p]));
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
@@ -135,7 +123,6 @@ fn output_file_is_private_and_never_overwritten() {
         "an existing key file is not replaced"
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 const NTPSEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/peers/ntpsec");
@@ -149,32 +136,32 @@ fn ntpsec_ntpd_and_ntpdig_authenticate_with_generated_keys() {
         Path::new(&ntpd).exists(),
         "NTPsec's ntpd is missing at {ntpd}: run `bash .ci/install-peers`"
     );
-    let dir = temp_dir();
-    Command::new("chmod").arg("777").arg(&dir).status().unwrap();
-    let keys_path = dir.join("ntp.keys");
+    let dir = TempDir::new("keygen");
+    let keys_path = dir.path().join("ntp.keys");
     let mut text = String::new();
     for (t, id) in [("md5", "1"), ("sha1", "2"), ("aes128cmac", "3")] {
         text += &stdout(&keygen(&["-t", t, "-n", "1", "--first-id", id]));
     }
     std::fs::write(&keys_path, &text).unwrap();
-    let conf = dir.join("ntp.conf");
+    let conf = dir.path().join("ntp.conf");
     std::fs::write(
         &conf,
         format!(
             "tos orphan 1 orphanwait 0\nkeys {k}\ntrustedkey 1 2 3\ndriftfile {d}/drift\nlogfile {d}/log\n",
             k = keys_path.display(),
-            d = dir.display()
+            d = dir.path().display()
         ),
     )
     .unwrap();
-    let ns = format!("ntpkit-keygen-{}", std::process::id());
-    let ok = |c: &mut Command| assert!(c.status().unwrap().success(), "{c:?}");
-    ok(Command::new("ip").args(["netns", "add", &ns]));
-    ok(Command::new("ip").args(["-n", &ns, "link", "set", "lo", "up"]));
+    let ns = Netns::new("keygen");
     let in_ns = |program: &str| {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &ns, "setpriv", "--bounding-set=-sys_time"])
-            .args(["--inh-caps=-sys_time", "--", program]);
+        let mut c = ns.command("setpriv");
+        c.args([
+            "--bounding-set=-sys_time",
+            "--inh-caps=-sys_time",
+            "--",
+            program,
+        ]);
         c
     };
     let mut server = in_ns(&ntpd)
@@ -202,7 +189,7 @@ fn ntpsec_ntpd_and_ntpdig_authenticate_with_generated_keys() {
         results.push((id, ready && answered(&dig(&keys_path, id))));
     }
     // Control: the same ids with other secrets (another generation) are refused.
-    let other = dir.join("other.keys");
+    let other = dir.path().join("other.keys");
     let mut other_text = String::new();
     for (t, id) in [("md5", "1"), ("sha1", "2"), ("aes128cmac", "3")] {
         other_text += &stdout(&keygen(&["-t", t, "-n", "1", "--first-id", id]));
@@ -214,8 +201,6 @@ fn ntpsec_ntpd_and_ntpdig_authenticate_with_generated_keys() {
         .collect();
     let _ = server.kill();
     let _ = server.wait();
-    let _ = Command::new("ip").args(["netns", "del", &ns]).status();
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(ready, "NTPsec's ntpd never answered with key 3");
     assert!(
         results.iter().all(|r| r.1),
@@ -229,16 +214,8 @@ fn ntpsec_ntpd_and_ntpdig_authenticate_with_generated_keys() {
 /// generation's secrets gets no sample.
 #[test]
 fn chronyd_server_and_client_authenticate_with_generated_chrony_keys() {
-    let found = Command::new("sh")
-        .args(["-c", "command -v chronyd"])
-        .output()
-        .unwrap();
-    assert!(
-        found.status.success(),
-        "chronyd is not installed: run `bash .ci/install-peers`"
-    );
-    let dir = temp_dir();
-    Command::new("chmod").arg("777").arg(&dir).status().unwrap();
+    require("chronyd");
+    let dir = TempDir::new("keygen");
     let generate = |name: &str| {
         let text = stdout(&keygen(&[
             "--format",
@@ -250,7 +227,7 @@ fn chronyd_server_and_client_authenticate_with_generated_chrony_keys() {
             "-n",
             "1",
         ]));
-        let path = dir.join(name);
+        let path = dir.path().join(name);
         std::fs::write(&path, &text).unwrap();
         // Readable by chronyd after it drops root to its own user.
         Command::new("chmod")
@@ -267,18 +244,19 @@ fn chronyd_server_and_client_authenticate_with_generated_chrony_keys() {
     let algorithms: Vec<MacAlgorithm> = parsed.entries.iter().map(|e| e.key.algorithm()).collect();
     assert_eq!(algorithms, [MacAlgorithm::Aes128Cmac, MacAlgorithm::Sha256]);
 
-    let ns = format!("ntpkit-keygen-c{}", std::process::id());
-    let ok = |c: &mut Command| assert!(c.status().unwrap().success(), "{c:?}");
-    ok(Command::new("ip").args(["netns", "add", &ns]));
-    ok(Command::new("ip").args(["-n", &ns, "link", "set", "lo", "up"]));
+    let ns = Netns::new("keygen");
     let in_ns = |args: &[&str]| {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &ns, "setpriv", "--bounding-set=-sys_time"])
-            .args(["--inh-caps=-sys_time", "--", "chronyd"])
-            .args(args);
+        let mut c = ns.command("setpriv");
+        c.args([
+            "--bounding-set=-sys_time",
+            "--inh-caps=-sys_time",
+            "--",
+            "chronyd",
+        ])
+        .args(args);
         c
     };
-    let d = dir.display();
+    let d = dir.path().display();
     let server_conf = format!(
         "local stratum 1\nallow 127.0.0.1\nport 11123\nbindaddress 127.0.0.1\ncmdport 0\n\
          keyfile {}\npidfile {d}/server.pid\n",
@@ -311,8 +289,6 @@ fn chronyd_server_and_client_authenticate_with_generated_chrony_keys() {
     let bad = query(&other, "1", "bad");
     let _ = server.kill();
     let _ = server.wait();
-    let _ = Command::new("ip").args(["netns", "del", &ns]).status();
-    let _ = std::fs::remove_dir_all(&dir);
     for (id, text) in ["1", "2"].iter().zip(&good) {
         assert!(text.contains("System clock wrong by"), "key {id}: {text}");
     }

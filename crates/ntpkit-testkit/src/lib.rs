@@ -12,7 +12,9 @@
 #![forbid(unsafe_code)]
 
 mod chronyd;
+mod netns;
 mod tempdir;
 
 pub use chronyd::{LocalChronyd, free_udp_port, without_sys_time};
+pub use netns::{Netns, require, run_ok};
 pub use tempdir::TempDir;
