@@ -10,100 +10,15 @@
 //! peer runs without `CAP_SYS_TIME` (`setpriv`), chronyd also with `-x`. Needs root (network
 //! namespaces), chrony (`/usr/sbin/chronyd`) and `bash .ci/install-peers` (NTPsec).
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ntpkit_runtime::{SystemClock, read_drift, write_drift};
+use ntpkit_testkit::{KillOnDrop, Netns, TempDir, ntpsec_tool, run_ok, without_sys_time};
 
 const CHRONYD: &str = "/usr/sbin/chronyd";
 
-fn ntpsec(tool: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/peers/ntpsec/usr")
-        .join(tool);
-    assert!(
-        path.exists(),
-        "NTPsec's {tool} is not unpacked at {}: run `bash .ci/install-peers`",
-        path.display()
-    );
-    path
-}
-
-/// A scratch directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("ntpkit-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A peer process, killed on drop.
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A network namespace with loopback up (NTPsec serves port 123 only), deleted on drop.
-struct Netns(String);
-
-impl Netns {
-    fn new(name: &str) -> Self {
-        let ns = format!("ntpkit-{name}-{}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "delete", &ns]).status();
-        run(Command::new("ip").args(["netns", "add", &ns]));
-        run(Command::new("ip").args(["-n", &ns, "link", "set", "lo", "up"]));
-        Self(ns)
-    }
-
-    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.0]).arg(program);
-        c
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "delete", &self.0])
-            .status();
-    }
-}
-
-fn run(c: &mut Command) {
-    let status = c.status().unwrap();
-    assert!(status.success(), "{c:?} failed");
-}
-
-/// `command` run without the capability to set the clock.
-fn without_sys_time(program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let mut c = Command::new("setpriv");
-    c.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"])
-        .arg(program);
-    c
-}
-
-/// The number after `"key":` in ntptime's JSON, the last one when the key repeats
-/// (ntptime prints `ntp_gettime`'s error bounds, then `ntp_adjtime`'s).
 fn json_number(json: &str, key: &str) -> f64 {
     let at = json.rfind(&format!("\"{key}\":")).expect(key) + key.len() + 3;
     let rest = &json[at..];
@@ -113,7 +28,7 @@ fn json_number(json: &str, key: &str) -> f64 {
 
 #[test]
 fn kernel_state_agrees_with_ntpsec_ntptime() {
-    let ntptime = ntpsec("sbin/ntptime");
+    let ntptime = ntpsec_tool("sbin/ntptime");
     let clock = SystemClock::new();
     // A daemon disciplining this machine's clock (the host's, in a container) may change
     // it at any moment: compare within a window in which our two reads agree.
@@ -175,17 +90,17 @@ fn kernel_state_agrees_with_ntpsec_ntptime() {
 
 #[test]
 fn ntpsec_restores_its_frequency_from_the_drift_file_we_write() {
-    let ntpd = ntpsec("sbin/ntpd");
-    let ntpq = ntpsec("bin/ntpq");
-    let dir = Scratch::new("drift-ntpsec");
-    let drift = dir.path("ntp.drift");
+    let ntpd = ntpsec_tool("sbin/ntpd");
+    let ntpq = ntpsec_tool("bin/ntpq");
+    let dir = TempDir::new("drift-ntpsec");
+    let drift = dir.path().join("ntp.drift");
     write_drift(&drift, &ntpkit_clock::format_drift(-12.345e-6)).unwrap();
     // NTPsec answers mode 6 only with explicit restrict lines.
     let conf = format!(
         "driftfile {}\ntos orphan 1 orphanwait 0\nrestrict default\nrestrict 127.0.0.1\n",
         drift.display()
     );
-    std::fs::write(dir.path("ntp.conf"), conf).unwrap();
+    std::fs::write(dir.path().join("ntp.conf"), conf).unwrap();
     let ns = Netns::new("drift-ntpsec");
     let mut start = ns.command("setpriv");
     start
@@ -193,12 +108,12 @@ fn ntpsec_restores_its_frequency_from_the_drift_file_we_write() {
         .arg(&ntpd)
         .arg("-n")
         .arg("-c")
-        .arg(dir.path("ntp.conf"))
+        .arg(dir.path().join("ntp.conf"))
         .arg("-l")
-        .arg(dir.path("ntpd.log"))
+        .arg(dir.path().join("ntpd.log"))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let _ntpd = Peer(start.spawn().unwrap());
+    let _ntpd = KillOnDrop(start.spawn().unwrap());
 
     // ntpq (under the interpreter its #! names) until ntpd answers.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -225,27 +140,27 @@ fn we_read_the_drift_file_chronyd_writes() {
         Path::new(CHRONYD).exists(),
         "chronyd not found at {CHRONYD}: run `bash .ci/install-peers`"
     );
-    let dir = Scratch::new("drift-chrony");
-    let drift = dir.path("drift");
+    let dir = TempDir::new("drift-chrony");
+    let drift = dir.path().join("drift");
     // Seeded in chrony's own "frequency skew" form (chrony refuses ntpd's single number);
     // chronyd rewrites it in its fixed-width format when it exits.
     let seed = "-12.345 0.321\n";
     std::fs::write(&drift, seed).unwrap();
     let conf = format!(
         "server 127.0.0.1 port 9\ncmdport 0\npidfile {}\ndriftfile {}\n",
-        dir.path("chronyd.pid").display(),
+        dir.path().join("chronyd.pid").display(),
         drift.display()
     );
-    std::fs::write(dir.path("chrony.conf"), conf).unwrap();
+    std::fs::write(dir.path().join("chrony.conf"), conf).unwrap();
     let child = without_sys_time(CHRONYD)
         .args(["-x", "-d", "-u", "root", "-f"])
-        .arg(dir.path("chrony.conf"))
+        .arg(dir.path().join("chrony.conf"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut chronyd = Peer(child);
+    let mut chronyd = KillOnDrop(child);
     // Wait until chronyd has read the file (it logs the frequency), then stop it cleanly.
     let mut stderr = chronyd.0.stderr.take().unwrap();
     let reader = std::thread::spawn(move || {
@@ -254,7 +169,7 @@ fn we_read_the_drift_file_chronyd_writes() {
         log
     });
     std::thread::sleep(Duration::from_millis(1500));
-    run(Command::new("kill").args(["-TERM", &chronyd.0.id().to_string()]));
+    run_ok(Command::new("kill").args(["-TERM", &chronyd.0.id().to_string()]));
     let status = chronyd.0.wait().unwrap();
     let log = reader.join().unwrap();
     assert!(status.success(), "chronyd: {log}");

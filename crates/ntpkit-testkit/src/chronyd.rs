@@ -1,6 +1,8 @@
 //! chronyd as an independent peer: a local stratum-1 server on a free loopback port.
 
+use std::ffi::OsStr;
 use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -8,15 +10,36 @@ use crate::TempDir;
 
 /// Wraps `program args` so that it runs without `CAP_SYS_TIME` in any capability set: a
 /// peer under test can never set this machine's clock, even as root in CI.
-pub fn without_sys_time(program: &str) -> Command {
+pub fn without_sys_time(program: impl AsRef<OsStr>) -> Command {
     let mut c = Command::new("setpriv");
-    c.args([
-        "--bounding-set=-sys_time",
-        "--inh-caps=-sys_time",
-        "--",
-        program,
-    ]);
+    c.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"])
+        .arg(program);
     c
+}
+
+/// A peer process, killed and reaped on drop (also when the test panics).
+#[derive(Debug)]
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// NTPsec's `tool` (`sbin/ntpd`, `bin/ntpq`, ...) as `.ci/install-peers` unpacks it under
+/// the workspace's `target/peers/ntpsec/usr`; fails the test with that hint if it is not there.
+pub fn ntpsec_tool(tool: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/peers/ntpsec/usr")
+        .join(tool);
+    assert!(
+        path.exists(),
+        "NTPsec's {tool} is not unpacked at {}: run `bash .ci/install-peers`",
+        path.display()
+    );
+    path
 }
 
 /// A UDP port on 127.0.0.1 that was free a moment ago. Prefer binding port 0 yourself when

@@ -15,6 +15,6 @@ mod chronyd;
 mod netns;
 mod tempdir;
 
-pub use chronyd::{LocalChronyd, free_udp_port, without_sys_time};
+pub use chronyd::{KillOnDrop, LocalChronyd, free_udp_port, ntpsec_tool, without_sys_time};
 pub use netns::{Netns, require, run_ok};
 pub use tempdir::TempDir;
