@@ -4,10 +4,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use ntpkit_access::{AccessPolicy, AuthStatus, Ingress, PacketKind, Request as AccessRequest};
+use ntpkit_access::{
+    AccessPolicy, AuthStatus, Decision, Ingress, PacketKind, Request as AccessRequest,
+};
 use ntpkit_assoc::control::ControlResponder;
 use ntpkit_assoc::manycast::{ManycastServer, ManycastServerOutcome};
-use ntpkit_assoc::{Request, Responder, ResponderCounters, ResponderOutcome, ServerState};
+use ntpkit_assoc::{
+    Inspection, Request, Responder, ResponderCounters, ResponderOutcome, ServerState,
+};
 use ntpkit_runtime::{ExtraReplies, Reader, Received, Service, UnixTime};
 use ntpkit_wire::NtpTimestamp;
 
@@ -98,6 +102,28 @@ fn ingress(local: SocketAddr, source: SocketAddr) -> Ingress {
     } else {
         Ingress::Network
     }
+}
+
+/// The access policy's decision on a time request the responder inspected.
+fn decide(
+    policy: &Mutex<AccessPolicy>,
+    now: Duration,
+    ingress: Ingress,
+    request: &Request<'_>,
+    inspection: &Inspection,
+) -> Decision {
+    let asked = AccessRequest::new(
+        request.source.ip(),
+        request.source.port(),
+        inspection.kind,
+        ingress,
+    )
+    .with_auth(inspection.auth)
+    .with_version(inspection.version.to_bits());
+    policy
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .decide(now, &asked)
 }
 
 fn is_loopback(ip: IpAddr) -> bool {
@@ -200,20 +226,7 @@ impl NtpService {
                 &Request::new(rx.data, rx.source, ntp_time(rx.timestamp)),
                 state,
                 &setup.keys,
-                |request, inspection| {
-                    let asked = AccessRequest::new(
-                        request.source.ip(),
-                        request.source.port(),
-                        inspection.kind,
-                        ingress,
-                    )
-                    .with_auth(inspection.auth)
-                    .with_version(inspection.version.to_bits());
-                    policy
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .decide(now, &asked)
-                },
+                |request, inspection| decide(policy, now, ingress, request, inspection),
                 reply,
                 || ntp_time(UnixTime::now()),
             );
@@ -240,20 +253,7 @@ impl NtpService {
             &Request::new(rx.data, rx.source, ntp_time(rx.timestamp)),
             state,
             &setup.keys,
-            |request, inspection| {
-                let asked = AccessRequest::new(
-                    request.source.ip(),
-                    request.source.port(),
-                    inspection.kind,
-                    ingress,
-                )
-                .with_auth(inspection.auth)
-                .with_version(inspection.version.to_bits());
-                policy
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .decide(now, &asked)
-            },
+            |request, inspection| decide(policy, now, ingress, request, inspection),
             reply,
             || ntp_time(UnixTime::now()),
         );

@@ -831,17 +831,7 @@ impl Driver {
         server: SocketAddr,
         buf: &mut [u8],
     ) {
-        loop {
-            let Some(socket) = self.sockets.get(&id) else {
-                return;
-            };
-            let (len, stamp) = match socket.recv(buf) {
-                Ok(Some(r)) => r,
-                Ok(None) => return,
-                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
-                Err(_) => return,
-            };
-            let t4 = self.disciplined(NtpTimestamp::from_unix(stamp.secs, stamp.nanos));
+        while let Some((len, t4)) = self.recv_from(id, buf) {
             let now = self.start.elapsed();
             let keys = &self.setup.get().keys;
             let bytes = buf.get(..len).unwrap_or(&[]);
@@ -916,20 +906,27 @@ impl Driver {
         }
     }
 
+    /// The next datagram on source `id`'s socket: its length in `buf` and its arrival on
+    /// the disciplined clock; `None` when nothing is queued (or the socket is gone).
+    fn recv_from(&self, id: SourceId, buf: &mut [u8]) -> Option<(usize, NtpTimestamp)> {
+        let socket = self.sockets.get(&id)?;
+        loop {
+            match socket.recv(buf) {
+                Ok(Some((len, stamp))) => {
+                    let t4 = NtpTimestamp::from_unix(stamp.secs, stamp.nanos);
+                    return Some((len, self.disciplined(t4)));
+                }
+                // ICMP port unreachable for an earlier request: nothing to read.
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
+                Ok(None) | Err(_) => return None,
+            }
+        }
+    }
+
     /// Replies on the own socket of a server the manycast client found: its client routes
     /// them by the server's address.
     fn receive_manycast_server(&mut self, id: SourceId, server: SocketAddr, buf: &mut [u8]) {
-        loop {
-            let Some(socket) = self.sockets.get(&id) else {
-                return;
-            };
-            let (len, stamp) = match socket.recv(buf) {
-                Ok(Some(r)) => r,
-                Ok(None) => return,
-                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
-                Err(_) => return,
-            };
-            let t4 = self.disciplined(NtpTimestamp::from_unix(stamp.secs, stamp.nanos));
+        while let Some((len, t4)) = self.recv_from(id, buf) {
             let now = self.start.elapsed();
             let keys = &self.setup.get().keys;
             let bytes = buf.get(..len).unwrap_or(&[]);
@@ -947,23 +944,10 @@ impl Driver {
             self.receive_manycast_server(id, server, buf);
             return;
         }
-        loop {
+        while let Some((len, t4)) = self.recv_from(id, buf) {
             let Some(socket) = self.sockets.get(&id) else {
                 return;
             };
-            let (len, stamp) = match socket.recv(buf) {
-                Ok(Some(r)) => r,
-                Ok(None) => return,
-                // ICMP port unreachable for an earlier request: nothing to read.
-                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
-                Err(_) => return,
-            };
-            let mut t4 = NtpTimestamp::from_unix(stamp.secs, stamp.nanos);
-            if let Some(v) = &self.virtual_clock {
-                // The correction moves by at most 500 PPM: reading it now, not at the
-                // kernel's stamp, costs nanoseconds.
-                t4 = v.read(t4, Instant::now());
-            }
             let keys = &self.setup.get().keys;
             let bytes = buf.get(..len).unwrap_or(&[]);
             // A rejected packet changes nothing; the association counts it.

@@ -10,10 +10,8 @@
 mod common;
 mod lan;
 
-use std::process::Output;
-
-use common::{Daemon, Netns, TempDir, local_reference_conf, require, wait_log, without_sys_time};
-use lan::Lan;
+use common::{Daemon, Netns, TempDir, local_reference_conf, require, wait_log};
+use lan::{Lan, seen, stratum};
 
 const GROUP: &str = "239.77.1.1";
 const KEYS: &str = "5 SHA1 4c616e2d62726f6164636173742d6b6579\n";
@@ -33,39 +31,6 @@ fn daemon(dir: &TempDir, ns: &Netns, name: &str, keys: Option<&str>, conf: &str)
     text.push_str(conf);
     let conf = dir.write(&format!("{name}.conf"), &text);
     Daemon::start(&conf, &["--listen", "0.0.0.0:123"], Some(ns))
-}
-
-/// A line containing `needle`, already logged or within `secs`.
-fn seen(d: &mut Daemon, needle: &str, secs: u64) -> Option<String> {
-    d.log
-        .iter()
-        .find(|l| l.contains(needle))
-        .cloned()
-        .or_else(|| wait_log(d, needle, secs))
-}
-
-fn ntpdig(ns: &Netns) -> Output {
-    require("ntpdig");
-    let mut c = ns.command("ntpdig");
-    c.args(["-t", "2", "127.0.0.1"]);
-    without_sys_time(c).output().unwrap()
-}
-
-/// ntpdig's result line ends `127.0.0.1 sN no-leap`: the stratum field; an unsynchronised
-/// server (stratum 16) ntpdig refuses, reported here as "unsynchronised".
-fn stratum(ns: &Netns) -> String {
-    let out = ntpdig(ns);
-    let t =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    if t.contains("Response dropped: stratum too high") {
-        return "unsynchronised".to_owned();
-    }
-    let line = t
-        .lines()
-        .find(|l| l.contains("127.0.0.1 s"))
-        .unwrap_or_else(|| panic!("ntpdig: no result: {t}"));
-    let fields: Vec<&str> = line.split_whitespace().collect();
-    fields[fields.len() - 2].to_owned()
 }
 
 #[test]

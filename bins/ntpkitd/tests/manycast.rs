@@ -8,10 +8,8 @@
 mod common;
 mod lan;
 
-use std::process::Output;
-
-use common::{Daemon, Netns, TempDir, local_reference_conf, require, wait_log, without_sys_time};
-use lan::Lan;
+use common::{Daemon, Netns, TempDir, local_reference_conf, wait_log};
+use lan::{Lan, seen, stratum};
 
 const GROUP: &str = "239.77.2.2";
 const KEYS: &str = "6 AES128CMAC 6d616e79636173742d6b65792d313238\n";
@@ -24,35 +22,6 @@ fn daemon(dir: &TempDir, ns: &Netns, name: &str, keys: &str, conf: &str) -> Daem
         &format!("keys {}\ntrustedkey 6\n{conf}", file.display()),
     );
     Daemon::start(&conf, &["--listen", "0.0.0.0:123"], Some(ns))
-}
-
-/// A line containing `needle`, already logged or within `secs`.
-fn seen(d: &mut Daemon, needle: &str, secs: u64) -> Option<String> {
-    d.log
-        .iter()
-        .find(|l| l.contains(needle))
-        .cloned()
-        .or_else(|| wait_log(d, needle, secs))
-}
-
-fn ntpdig(ns: &Netns) -> Output {
-    require("ntpdig");
-    let mut c = ns.command("ntpdig");
-    c.args(["-t", "2", "127.0.0.1"]);
-    without_sys_time(c).output().unwrap()
-}
-
-/// The `N` of ntpdig's `127.0.0.1 sN no-leap`.
-fn stratum(ns: &Netns) -> String {
-    let out = ntpdig(ns);
-    let t =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    let line = t
-        .lines()
-        .find(|l| l.contains("127.0.0.1 s"))
-        .unwrap_or_else(|| panic!("ntpdig: no result: {t}"));
-    let fields: Vec<&str> = line.split_whitespace().collect();
-    fields[fields.len() - 2].to_owned()
 }
 
 /// Seconds of the day of a log line's timestamp (`2026-11-22T05:04:48.524491Z ...`).

@@ -2,15 +2,15 @@
 //! bridge (multicast snooping off, so every group datagram floods), and one per host, joined
 //! to the bridge by a veth pair whose host end is `eth0` with an address in 10.88.S.0/24
 //! and fd88:S::/64, routes for 224.0.0.0/4 and ff05::/16 (PEERS.md's multicast recipe) and
-//! its loopback up. The same shape as
-//! ntpkit-manycast's test LAN. Everything is deleted on drop.
+//! its loopback up (the same shape as ntpkit-manycast's test LAN; everything is deleted on
+//! drop); and the log and ntpdig helpers those tests share.
 
 #![allow(dead_code, unreachable_pub)]
 
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::common::{Netns, run_ok};
+use crate::common::{Daemon, Netns, require, run_ok, wait_log, without_sys_time};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -139,4 +139,39 @@ impl Drop for Lan {
             .args(["netns", "del", &self.bridge])
             .status();
     }
+}
+
+// What the broadcast and manycast tests read from the daemons and from NTPsec's ntpdig.
+
+/// A line containing `needle`, already logged or within `secs`.
+pub fn seen(d: &mut Daemon, needle: &str, secs: u64) -> Option<String> {
+    d.log
+        .iter()
+        .find(|l| l.contains(needle))
+        .cloned()
+        .or_else(|| wait_log(d, needle, secs))
+}
+
+pub fn ntpdig(ns: &Netns) -> Output {
+    require("ntpdig");
+    let mut c = ns.command("ntpdig");
+    c.args(["-t", "2", "127.0.0.1"]);
+    without_sys_time(c).output().unwrap()
+}
+
+/// ntpdig's result line ends `127.0.0.1 sN no-leap`: the stratum field; an unsynchronised
+/// server (stratum 16) ntpdig refuses, reported here as "unsynchronised".
+pub fn stratum(ns: &Netns) -> String {
+    let out = ntpdig(ns);
+    let t =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    if t.contains("Response dropped: stratum too high") {
+        return "unsynchronised".to_owned();
+    }
+    let line = t
+        .lines()
+        .find(|l| l.contains("127.0.0.1 s"))
+        .unwrap_or_else(|| panic!("ntpdig: no result: {t}"));
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    fields[fields.len() - 2].to_owned()
 }
