@@ -784,10 +784,12 @@ impl Driver {
         let mut client = ntpkit_assoc::client::ClientConfig::default();
         client.key = key;
         client.local_precision = self.precision;
-        let config = ntpkit_assoc::host::SourceConfig::new(
+        let mut config = ntpkit_assoc::host::SourceConfig::new(
             client,
             crate::plan::reference_id_for(server.ip()),
         );
+        // Mobilised by its broadcasts, not configured (ntpq and peerstats status bits).
+        config.ephemeral = true;
         let id = self
             .sources
             .host_mut()

@@ -62,12 +62,17 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
         "{:?}",
         server.log
     );
+    let stats = dir.0.join("stats");
+    std::fs::create_dir_all(&stats).unwrap();
     let mut mc = daemon(
         &dir,
         &m.ns,
         "m",
         Some(KEYS),
-        &format!("multicastclient {GROUP}\n"),
+        &format!(
+            "multicastclient {GROUP}\nstatsdir {}/\nstatistics peerstats\nfilegen peerstats type none\n",
+            stats.display()
+        ),
     );
     let mut bc = daemon(&dir, &b.ns, "b", Some(KEYS), "broadcastclient\n");
     let mut wrong = daemon(
@@ -119,6 +124,22 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
     }
     // An independent client sees the synchronised clients one stratum below the server.
     assert_eq!(stratum(&m.ns), "s4");
+    // peerstats: the server followed, an ephemeral (not configured) association, reachable,
+    // its offset (one host's clock in two namespaces, delay from the volley) under 1 ms.
+    let peerstats = std::fs::read_to_string(stats.join("peerstats")).unwrap_or_default();
+    let records: Vec<ntpkit_stats::PeerStats> = peerstats
+        .lines()
+        .map(|l| ntpkit_stats::PeerStats::parse(l).unwrap())
+        .collect();
+    assert!(!records.is_empty(), "no peerstats");
+    for r in &records {
+        assert_eq!(r.address.to_string(), s.addr, "{peerstats}");
+        assert!(
+            r.status.reachable() && !r.status.configured(),
+            "{peerstats}"
+        );
+        assert!(r.offset.to_f64().abs() < 1e-3, "{peerstats}");
+    }
     assert_eq!(stratum(&b.ns), "s4");
     // NTPsec's ntpq lists the server as the system peer, of type `b` (our host mode 6,
     // ntpd's broadcast client), at stratum 3.
