@@ -96,6 +96,8 @@ pub(crate) enum Refusal {
     Mac(AuthError),
     /// The broadcast client refused it.
     Client(BroadcastRejection),
+    /// A new server while `tos maxdynamic` servers are followed already, over all keys.
+    TotalCap,
 }
 
 impl std::fmt::Display for Refusal {
@@ -106,6 +108,7 @@ impl std::fmt::Display for Refusal {
             ),
             Self::Mac(e) => write!(f, "authentication failed: {e}"),
             Self::Client(r) => write!(f, "{r}"),
+            Self::TotalCap => f.write_str("dynamic-session cap reached (tos maxdynamic, all keys together)"),
         }
     }
 }
@@ -166,6 +169,16 @@ impl BroadcastListener {
             Ok(None) => return Err(Refusal::Unsigned),
             Err(e) => return Err(Refusal::Mac(e)),
         };
+        // Each key's client caps its own servers; this caps them together
+        // (CVE-2016-1549: ephemeral associations are capped per key and in total).
+        let followed: usize = self.clients.iter().map(|(_, c)| c.servers().count()).sum();
+        let known = self
+            .clients
+            .iter()
+            .any(|(_, c)| c.servers().any(|s| s == from));
+        if !known && followed >= self.plan.config.max_sessions as usize {
+            return Err(Refusal::TotalCap);
+        }
         let client = self.client_for(key).ok_or(Refusal::Unsigned)?;
         client
             .handle_broadcast(now, from, bytes, t4, keys)
@@ -246,5 +259,88 @@ impl BroadcastListener {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ntpkit_assoc::ServerState;
+    use ntpkit_assoc::broadcast::{BroadcastClientConfig, BroadcastServer, BroadcastServerConfig};
+    use ntpkit_auth::parse_key_file;
+    use ntpkit_wire::{Precision, ReferenceId, Stratum};
+
+    /// Keys 1 and 2, both trusted.
+    fn keys() -> KeyStore {
+        let mut keys = KeyStore::new();
+        let file = "1 AES128CMAC 000102030405060708090a0b0c0d0e0f\n\
+                    2 AES128CMAC 0f0e0d0c0b0a09080706050403020100\n";
+        parse_key_file("k", file)
+            .unwrap()
+            .install(&mut keys)
+            .unwrap();
+        for id in [1, 2] {
+            keys.trust(KeyId::new(id).unwrap());
+        }
+        keys
+    }
+
+    /// A stratum 1 broadcast, signed with `key`, sent at `t`.
+    fn broadcast(key: u32, t: NtpTimestamp, keys: &KeyStore) -> Vec<u8> {
+        let mut config = BroadcastServerConfig::default();
+        config.key = KeyId::new(key);
+        let mut server = BroadcastServer::new(config, Duration::ZERO);
+        let state =
+            ServerState::local_reference(Stratum(1), ReferenceId(*b"GPS\0"), Precision(-20));
+        server.handle_timeout(Duration::ZERO);
+        let mut buf = [0u8; 128];
+        let len = server
+            .poll_transmit(Duration::ZERO, &state, keys, &mut buf, || t)
+            .unwrap()
+            .unwrap();
+        buf[..len].to_vec()
+    }
+
+    #[test]
+    fn servers_signed_with_different_keys_share_one_total_cap() {
+        // CVE-2016-1549: `tos maxdynamic 1` is one server in total, not one per key.
+        let keys = keys();
+        let mut config = BroadcastClientConfig::default();
+        config.max_sessions = 1;
+        let plan = BroadcastClientPlan {
+            broadcast: true,
+            groups: Vec::new(),
+            config,
+        };
+        let mut listener = BroadcastListener::open(plan, 123);
+        let t = NtpTimestamp::from_unix(1_700_000_000, 0);
+        let (a, b): (SocketAddr, SocketAddr) = (
+            "192.0.2.1:123".parse().unwrap(),
+            "192.0.2.2:123".parse().unwrap(),
+        );
+        let now = Duration::from_secs(1);
+        assert!(
+            listener
+                .handle_broadcast(now, a, &broadcast(1, t, &keys), t, &keys)
+                .is_ok()
+        );
+        let refused = listener.handle_broadcast(now, b, &broadcast(2, t, &keys), t, &keys);
+        assert!(matches!(refused, Err(Refusal::TotalCap)), "{refused:?}");
+        let followed: Vec<SocketAddr> = listener
+            .clients
+            .iter()
+            .flat_map(|(_, c)| c.servers())
+            .collect();
+        assert_eq!(followed, [a]);
+        // The server already followed still gets through (a newer broadcast).
+        let later = NtpTimestamp::from_unix(1_700_000_064, 0);
+        let again = listener.handle_broadcast(
+            now + Duration::from_secs(64),
+            a,
+            &broadcast(1, later, &keys),
+            later,
+            &keys,
+        );
+        assert!(!matches!(again, Err(Refusal::TotalCap)), "{again:?}");
     }
 }
