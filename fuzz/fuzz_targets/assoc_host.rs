@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut ids: Vec<SourceId> = Vec::new();
     let mut last_request: Vec<(SourceId, [u8; 8])> = Vec::new();
-    let mut add = |host: &mut Host<Rng>, ids: &mut Vec<SourceId>, ephemeral: bool| {
+    let add = |host: &mut Host<Rng>, ids: &mut Vec<SourceId>, ephemeral: bool| {
         let mut config = SourceConfig::new(ClientConfig::default(), ReferenceId([10, 0, 0, 1]));
         config.ephemeral = ephemeral;
         ids.push(host.add_source(config, Duration::ZERO, rng(ids.len() as u32)));

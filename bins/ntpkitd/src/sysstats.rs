@@ -34,9 +34,12 @@ impl SysStatsTask {
         }
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        // The first reading is taken here, not in the thread: a thread scheduled late on a
+        // busy machine would otherwise start counting after the first requests were flushed.
+        let first = (snapshot(&shared), Instant::now());
         let thread = std::thread::Builder::new()
             .name("sysstats".into())
-            .spawn(move || run(config, &shared, &flag))
+            .spawn(move || run(config, &shared, &flag, first))
             .ok()?;
         Some(Self { stop, thread })
     }
@@ -60,10 +63,14 @@ fn snapshot(shared: &SharedState) -> (ResponderCounters, AccessCounters) {
     (responder, access)
 }
 
-fn run(config: StatsConfig, shared: &SharedState, stop: &AtomicBool) {
+fn run(
+    config: StatsConfig,
+    shared: &SharedState,
+    stop: &AtomicBool,
+    first: ((ResponderCounters, AccessCounters), Instant),
+) {
     let mut files = StatsFiles::new(config);
-    let mut last = snapshot(shared);
-    let mut since = Instant::now();
+    let (mut last, mut since) = first;
     loop {
         let deadline = since + INTERVAL;
         while !stop.load(Ordering::Acquire) && Instant::now() < deadline {

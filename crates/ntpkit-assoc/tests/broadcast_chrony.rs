@@ -107,7 +107,7 @@ fn chronyd_broadcasts_calibrate_and_give_true_time_with_auth_disabled() {
     config.require_auth = false;
     let mut client = BroadcastClient::new(config, rng()).unwrap();
     let keys = KeyStore::new();
-    let (events, refused) = drive(&chronyd, &mut client, &keys, 3, Duration::from_secs(20));
+    let (events, refused) = drive(&chronyd, &mut client, &keys, 5, Duration::from_secs(25));
     eprintln!("events: {events:#?}\nrefused: {refused:?}");
     let server: SocketAddr = ([127, 0, 0, 1], chronyd.server.port()).into();
     assert_eq!(events.first(), Some(&BroadcastEvent::Mobilized(server)));
@@ -127,11 +127,17 @@ fn chronyd_broadcasts_calibrate_and_give_true_time_with_auth_disabled() {
             _ => None,
         })
         .collect();
-    assert!(offsets.len() >= 3, "{offsets:?}");
+    assert!(offsets.len() >= 5, "{offsets:?}");
     // Same clock on both sides: chronyd's stamps must agree with ours, within what user-space
     // arrival stamps allow (measured: -36, -43, -92 us; a misread timestamp era, fraction or
-    // delay would be off by far more).
-    assert!(offsets.iter().all(|o| o.abs() < 0.001), "{offsets:?}");
+    // delay would be off by far more). The median, because one arrival stamped late by a
+    // descheduled test thread on a loaded CI machine was seen over 1 ms; every sample must
+    // still be within 20 ms.
+    let mut sorted = offsets.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    assert!(median.abs() < 0.001, "median {median}: {offsets:?}");
+    assert!(offsets.iter().all(|o| o.abs() < 0.02), "{offsets:?}");
     // Every broadcast chronyd sent passed the replay window.
     assert!(refused.is_empty(), "{refused:?}");
 }
