@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use ntpkit_assoc::broadcast::{BroadcastClientConfig, BroadcastServerConfig};
 use ntpkit_assoc::client::ClientConfig;
 use ntpkit_assoc::host::SourceConfig;
-use ntpkit_assoc::manycast::{DEFAULT_MAX_TTL, ManycastConfig};
+use ntpkit_assoc::manycast::{DEFAULT_MAX_TTL, MAX_RINGS, ManycastConfig};
 use ntpkit_assoc::symmetric::SymmetricConfig;
 use ntpkit_clock::ClockOptions;
 use ntpkit_config::{Association, AssociationMode, HostAddress, NtpConfig};
@@ -61,8 +61,9 @@ pub(crate) struct UpstreamPlan {
     pub(crate) broadcast_client: Option<BroadcastClientPlan>,
     /// `manycastserver` groups: joined, so the workers answer manycast clients on them.
     pub(crate) manycast_groups: Vec<IpAddr>,
-    /// `manycastclient GROUP [key K] [ttl T] [port P] ...` (the first such line).
-    pub(crate) manycast_client: Option<ManycastPlan>,
+    /// `manycastclient GROUP [key K] [ttl T] [port P] ...` lines, each a group with its own
+    /// ring (at most [`MAX_RINGS`]).
+    pub(crate) manycast_clients: Vec<ManycastPlan>,
 }
 
 /// A `manycastclient` line: where to solicit and the client's settings.
@@ -102,7 +103,7 @@ impl UpstreamPlan {
         self.sources.is_empty()
             && self.pools.is_empty()
             && self.broadcast_client.is_none()
-            && self.manycast_client.is_none()
+            && self.manycast_clients.is_empty()
     }
 
     /// Whether the upstream thread has nothing at all to do (not even broadcasting).
@@ -186,21 +187,9 @@ pub(crate) fn plan(
                     template,
                 });
             }
-            AssociationMode::ManycastClient => match (&a.host.address, &plan.manycast_client) {
-                (HostAddress::Ip(group), None) => {
-                    let m = manycast_plan(config, a, *group, &template);
-                    match m.config.validate() {
-                        Ok(()) => plan.manycast_client = Some(m),
-                        Err(e) => problems
-                            .errors
-                            .push(format!("error: manycastclient {group}: {e}")),
-                    }
-                }
-                _ => problems.warnings.push(format!(
-                    "warning: manycastclient {}: only one manycastclient line is run; ignored",
-                    address_text(&a.host.address)
-                )),
-            },
+            AssociationMode::ManycastClient => {
+                manycast_line(config, a, &template, &mut plan.manycast_clients, problems);
+            }
             AssociationMode::Broadcast => {
                 if let HostAddress::Ip(address) = a.host.address {
                     plan.broadcasts.push(broadcast_target(a, address, problems));
@@ -216,6 +205,42 @@ pub(crate) fn plan(
     plan.broadcast_client = broadcast_client_plan(config, precision, problems);
     plan.manycast_groups = config.manycast_servers.clone();
     plan
+}
+
+/// One `manycastclient` line onto `lines`: a group address (not a name), settings that can
+/// work, not a group already listed, and at most [`MAX_RINGS`] lines (each holds a socket
+/// and a window of solicitations; ntpd has no limit, but a bound keeps memory bounded).
+fn manycast_line(
+    config: &NtpConfig,
+    a: &Association,
+    template: &SourceConfig,
+    lines: &mut Vec<ManycastPlan>,
+    problems: &mut Problems,
+) {
+    let text = address_text(&a.host.address);
+    // ntpkit-config refuses a name here already.
+    let HostAddress::Ip(group) = a.host.address else {
+        return;
+    };
+    if lines.len() >= MAX_RINGS {
+        problems.warnings.push(format!(
+            "warning: manycastclient {text}: at most {MAX_RINGS} manycastclient lines are run; ignored"
+        ));
+        return;
+    }
+    let m = manycast_plan(config, a, group, template);
+    if lines.iter().any(|l| l.group == m.group && l.port == m.port) {
+        problems.warnings.push(format!(
+            "warning: manycastclient {text}: this group is already solicited; ignored"
+        ));
+        return;
+    }
+    match m.config.validate() {
+        Ok(()) => lines.push(m),
+        Err(e) => problems
+            .errors
+            .push(format!("error: manycastclient {group}: {e}")),
+    }
 }
 
 /// `manycastclient`: the expanding ring over `group`, authenticated unless `disable auth`;
@@ -515,7 +540,7 @@ mod tests {
     #[test]
     fn a_manycastclient_without_a_key_is_an_error_unless_auth_is_disabled() {
         let (p, problems) = planned("manycastclient 239.1.2.3\n");
-        assert!(p.manycast_client.is_none());
+        assert!(p.manycast_clients.is_empty());
         assert!(
             problems
                 .errors
@@ -524,33 +549,81 @@ mod tests {
             "{:?}",
             problems.errors
         );
+        let (p, _) = planned("manycastclient 239.1.2.3\ndisable auth\n");
+        assert!(matches!(&p.manycast_clients[..], [m] if !m.config.require_auth));
+    }
+
+    #[test]
+    fn every_manycastclient_line_is_a_group_with_its_own_key_ttl_and_port() {
         let (p, problems) = planned(
-            "manycastclient 239.1.2.3 key 7 ttl 4 port 1234\nmanycastclient 239.9.9.9 key 7\n\
-             tos minclock 2 maxclock 5 maxdynamic 9\n",
+            "manycastclient 239.1.2.3 key 7 ttl 4 port 1234\nmanycastclient 224.0.1.1 key 8\n\
+             manycastclient ff05::101 key 9 ttl 2 minpoll 3\ntos minclock 2 maxclock 5 maxdynamic 9\n",
         );
-        let m = p.manycast_client.expect("a manycast client");
-        assert_eq!(m.group, "239.1.2.3".parse::<IpAddr>().unwrap());
-        assert_eq!(m.port, Some(1234));
-        assert_eq!(m.config.client.key.map(|k| k.get()), Some(7));
+        assert!(problems.warnings.is_empty(), "{:?}", problems.warnings);
+        let lines: Vec<_> = p
+            .manycast_clients
+            .iter()
+            .map(|m| {
+                (
+                    m.group.to_string(),
+                    m.port,
+                    m.config.client.key.map(|k| k.get()),
+                    m.config.max_ttl,
+                    m.config.client.minpoll,
+                )
+            })
+            .collect();
+        // ntp.conf(5) defaults where a line says nothing: ttl 8 steps (ntpd's TTL table),
+        // the server's port, minpoll 6.
         assert_eq!(
-            (
-                m.config.max_ttl,
-                m.config.minclock,
-                m.config.maxclock,
-                m.config.max_sessions
-            ),
-            (4, 2, 5, 9)
+            lines,
+            [
+                ("239.1.2.3".to_string(), Some(1234), Some(7), 4, 6),
+                ("224.0.1.1".to_string(), None, Some(8), 8, 6),
+                ("ff05::101".to_string(), None, Some(9), 2, 3),
+            ]
         );
+        // The tos bounds are the same on every line: they bound all groups together.
+        for m in &p.manycast_clients {
+            assert_eq!(
+                (m.config.minclock, m.config.maxclock, m.config.max_sessions),
+                (2, 5, 9)
+            );
+        }
+    }
+
+    #[test]
+    fn manycastclient_lines_past_the_cap_and_duplicates_are_warned_and_ignored() {
+        let mut conf: String = (0..MAX_RINGS + 2)
+            .map(|i| format!("manycastclient 239.1.2.{i} key 7\n"))
+            .collect();
+        conf.push_str("manycastclient 239.1.2.0 key 8\n");
+        let (p, problems) = planned(&conf);
+        let groups: Vec<String> = p
+            .manycast_clients
+            .iter()
+            .map(|m| m.group.to_string())
+            .collect();
+        let first: Vec<String> = (0..MAX_RINGS).map(|i| format!("239.1.2.{i}")).collect();
+        assert_eq!(groups, first);
+        let w = &problems.warnings;
+        for past in [MAX_RINGS, MAX_RINGS + 1] {
+            let needle = format!("239.1.2.{past}: at most {MAX_RINGS} manycastclient lines");
+            assert!(w.iter().any(|l| l.contains(&needle)), "{needle}: {w:?}");
+        }
+        // The cap is reached before the duplicate is looked at; below it a duplicate is
+        // refused as such.
+        let (p, problems) =
+            planned("manycastclient 239.1.2.0 key 7\nmanycastclient 239.1.2.0 key 8\n");
+        assert_eq!(p.manycast_clients.len(), 1);
         assert!(
             problems
                 .warnings
                 .iter()
-                .any(|w| w.contains("239.9.9.9: only one manycastclient")),
+                .any(|l| l.contains("239.1.2.0: this group is already solicited")),
             "{:?}",
             problems.warnings
         );
-        let (p, _) = planned("manycastclient 239.1.2.3\ndisable auth\n");
-        assert!(p.manycast_client.is_some_and(|m| !m.config.require_auth));
     }
 
     #[test]

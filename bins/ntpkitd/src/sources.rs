@@ -1,9 +1,9 @@
 //! The host the upstream thread drives: on its own, or inside ntpkit-assoc's
-//! [`ManycastClient`] when ntp.conf has a `manycastclient` line. Then the configured
+//! [`ManycastClient`] when ntp.conf has `manycastclient` lines. Then the configured
 //! `server`/`pool`/`peer` sources live in the manycast client's host (one selection over
-//! everything). The client's solicitations leave from one multicast socket, where the
-//! answers come back by unicast; the servers it found are then polled each from a socket of
-//! its own (RFC 9109), which the upstream thread opens.
+//! everything). Each line's group (a ring of the client) solicits from a multicast socket of
+//! its own, where the answers come back by unicast; the servers found are then polled each
+//! from a socket of its own (RFC 9109), which the upstream thread opens.
 
 use std::io;
 use std::net::SocketAddr;
@@ -23,8 +23,16 @@ pub(crate) enum Sources {
     Host(Box<Host<Rng>>),
     Manycast {
         client: Box<ManycastClient<Rng>>,
-        socket: MulticastSocket,
+        /// One per ring of the client, in ring order.
+        groups: Vec<ManycastGroup>,
     },
+}
+
+/// A `manycastclient` line's group and the socket its solicitations leave from.
+pub(crate) struct ManycastGroup {
+    /// The group and port solicited.
+    pub(crate) group: SocketAddr,
+    pub(crate) socket: MulticastSocket,
 }
 
 /// What [`Sources::poll_transmit`] produced.
@@ -61,11 +69,19 @@ impl Sources {
         }
     }
 
-    /// The manycast socket, to register with the event loop.
-    pub(crate) fn manycast_socket(&self) -> Option<&MulticastSocket> {
+    /// The manycast groups solicited, in ring order (empty without a manycast client).
+    pub(crate) fn manycast_groups(&self) -> &[ManycastGroup] {
+        match self {
+            Self::Host(_) => &[],
+            Self::Manycast { groups, .. } => groups,
+        }
+    }
+
+    /// The manycast client, if there is one.
+    pub(crate) fn manycast_client(&self) -> Option<&ManycastClient<Rng>> {
         match self {
             Self::Host(_) => None,
-            Self::Manycast { socket, .. } => Some(socket),
+            Self::Manycast { client, .. } => Some(client),
         }
     }
 
@@ -113,7 +129,7 @@ impl Sources {
                 .poll_transmit(now, t1, keys, buf)
                 .map(|t| t.map(|t| Transmitted::Source(t.id, t.len)))
                 .map_err(SendError::Source),
-            Self::Manycast { client, socket } => {
+            Self::Manycast { client, groups } => {
                 let Some(t) = client
                     .poll_transmit(now, t1, keys, buf)
                     .map_err(SendError::Manycast)?
@@ -121,12 +137,18 @@ impl Sources {
                     return Ok(None);
                 };
                 let bytes = buf.get(..t.len).unwrap_or(&[]);
+                let socket = t
+                    .ring
+                    .and_then(|r| groups.get(r.index()))
+                    .map(|g| &g.socket);
                 // A lost datagram is an unanswered poll: the reach register tells the story.
                 Ok(Some(match t.destination {
                     Destination::Group { ttl } => {
-                        let _ = socket
-                            .set_ttl(ttl)
-                            .and_then(|()| socket.send_to_group(bytes));
+                        if let Some(socket) = socket {
+                            let _ = socket
+                                .set_ttl(ttl)
+                                .and_then(|()| socket.send_to_group(bytes));
+                        }
                         Transmitted::Solicitation
                     }
                     Destination::Server(server) => {
@@ -137,9 +159,11 @@ impl Sources {
                             .map(|(id, _)| *id);
                         match id {
                             Some(id) => Transmitted::ManycastServer(id, server, t.len),
-                            // Not one of its servers (cannot happen): send it from here.
+                            // Not one of its servers (cannot happen): send it from its group's.
                             None => {
-                                let _ = socket.send_to(bytes, server);
+                                if let Some(socket) = socket {
+                                    let _ = socket.send_to(bytes, server);
+                                }
                                 Transmitted::Solicitation
                             }
                         }
@@ -151,21 +175,23 @@ impl Sources {
         }
     }
 
-    /// One datagram waiting on the manycast socket, if any: (sender, length, arrival).
+    /// One datagram waiting on the `ring`-th group's socket, if any: (sender, length,
+    /// arrival).
     pub(crate) fn recv_manycast(
         &self,
+        ring: usize,
         buf: &mut [u8],
     ) -> io::Result<Option<(SocketAddr, usize, NtpTimestamp)>> {
-        let Some(socket) = self.manycast_socket() else {
+        let Some(group) = self.manycast_groups().get(ring) else {
             return Ok(None);
         };
-        Ok(socket.recv(buf)?.map(|d| {
+        Ok(group.socket.recv(buf)?.map(|d| {
             let t4 = NtpTimestamp::from_unix(d.received.secs, d.received.nanos);
             (d.from, d.len, t4)
         }))
     }
 
-    /// A datagram from the manycast socket: an answer to a solicitation, or a reply of a
+    /// A datagram from a manycast socket: an answer to a solicitation, or a reply of a
     /// server found earlier.
     pub(crate) fn handle_manycast(
         &mut self,

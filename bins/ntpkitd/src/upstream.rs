@@ -43,14 +43,15 @@ use crate::forward::{Forwarded, Forwarder};
 use crate::monitor::Monitor;
 use crate::plan::{ManycastPlan, PlannedSource, UpstreamPlan, resolve_pool, with_refid};
 use crate::setup::Setup;
-use crate::sources::{SendError, Sources, Transmitted};
+use crate::sources::{ManycastGroup, SendError, Sources, Transmitted};
 use crate::stats::StatsRecorder;
 use crate::virtualclock::VirtualClock;
 
 const WAKER: Token = Token(usize::MAX);
 
-/// Token of the `manycastclient` socket.
-const MANYCAST: Token = Token(usize::MAX - 1);
+/// Tokens of the `manycastclient` sockets: `MANYCAST + i` for the i-th group (at most
+/// `MAX_RINGS`, below the waker's).
+const MANYCAST: usize = usize::MAX - 1 - ntpkit_assoc::manycast::MAX_RINGS;
 
 /// Manycast refusals logged (the rest are counted).
 const LOGGED_MANYCAST_REFUSALS: u64 = 10;
@@ -160,11 +161,14 @@ impl Upstream {
             Host::new(plan.options, precision, restored, Duration::ZERO)
                 .map_err(|e| io::Error::other(e.to_string()))
         };
-        let sources = manycast_sources(make_host, plan.manycast_client.as_ref(), port)?;
-        if let Some(socket) = sources.manycast_socket() {
-            let fd = socket.as_raw_fd();
-            poll.registry()
-                .register(&mut SourceFd(&fd), MANYCAST, Interest::READABLE)?;
+        let sources = manycast_sources(make_host, &plan.manycast_clients, port)?;
+        for (i, g) in sources.manycast_groups().iter().enumerate() {
+            let fd = g.socket.as_raw_fd();
+            poll.registry().register(
+                &mut SourceFd(&fd),
+                Token(MANYCAST + i),
+                Interest::READABLE,
+            )?;
         }
         let listener = plan
             .broadcast_client
@@ -307,50 +311,58 @@ fn wall() -> NtpTimestamp {
     NtpTimestamp::from_unix(t.secs, t.nanos)
 }
 
-/// The host on its own, or inside a manycast client soliciting `plan`'s group (on `port`,
-/// the server's, unless the line names one).
+/// The host on its own, or inside a manycast client soliciting each of `plans`' groups (on
+/// `port`, the server's, unless the line names one). A line whose socket cannot be opened
+/// is left out; the others run.
 fn manycast_sources(
     make_host: impl Fn() -> io::Result<Host<Rng>>,
-    plan: Option<&ManycastPlan>,
+    plans: &[ManycastPlan],
     port: u16,
 ) -> io::Result<Sources> {
-    let Some(plan) = plan else {
-        return Ok(Sources::Host(Box::new(make_host()?)));
-    };
-    let group = SocketAddr::new(plan.group, plan.port.unwrap_or(port));
-    let socket = match MulticastSocket::sender(group, None) {
-        Ok(s) => s,
-        Err(e) => {
+    let mut client: Option<ManycastClient<Rng>> = None;
+    let mut groups = Vec::new();
+    for plan in plans {
+        let group = SocketAddr::new(plan.group, plan.port.unwrap_or(port));
+        let socket = match MulticastSocket::sender(group, None) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("manycastclient {group}: {e}; not run");
+                continue;
+            }
+        };
+        let added = match &mut client {
+            None => ManycastClient::new(
+                plan.config.clone(),
+                make_host()?,
+                os_random_u32 as Rng,
+                Duration::ZERO,
+            )
+            .map(|c| client = Some(c)),
+            Some(c) => c.add_ring(plan.config.clone(), Duration::ZERO).map(|_| ()),
+        };
+        if let Err(e) = added {
             tracing::error!("manycastclient {group}: {e}; not run");
-            return Ok(Sources::Host(Box::new(make_host()?)));
+            continue;
         }
-    };
-    let client = match ManycastClient::new(
-        plan.config.clone(),
-        make_host()?,
-        os_random_u32 as Rng,
-        Duration::ZERO,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!("manycastclient {group}: {e}; not run");
-            return Ok(Sources::Host(Box::new(make_host()?)));
-        }
-    };
-    tracing::info!(
-        "manycast: soliciting {group} (ttl 1..{}, {})",
-        plan.config.max_ttl,
-        plan.config
-            .client
-            .key
-            .map_or("unauthenticated".to_string(), |k| format!(
-                "key {}",
-                k.get()
-            ))
-    );
-    Ok(Sources::Manycast {
-        client: Box::new(client),
-        socket,
+        tracing::info!(
+            "manycast: soliciting {group} (ttl 1..{}, {})",
+            plan.config.max_ttl,
+            plan.config
+                .client
+                .key
+                .map_or("unauthenticated".to_string(), |k| format!(
+                    "key {}",
+                    k.get()
+                ))
+        );
+        groups.push(ManycastGroup { group, socket });
+    }
+    Ok(match client {
+        Some(client) => Sources::Manycast {
+            client: Box::new(client),
+            groups,
+        },
+        None => Sources::Host(Box::new(make_host()?)),
     })
 }
 
@@ -614,8 +626,8 @@ impl Driver {
                     while let Ok(packet) = self.forwarded.try_recv() {
                         self.mobilise(packet);
                     }
-                } else if event.token() == MANYCAST {
-                    self.receive_manycast(&mut buf);
+                } else if (MANYCAST..WAKER.0).contains(&event.token().0) {
+                    self.receive_manycast(event.token().0 - MANYCAST, &mut buf);
                 } else if event.token().0 >= GROUPS {
                     self.receive_group(event.token().0 - GROUPS, &mut buf);
                 } else {
@@ -888,10 +900,11 @@ impl Driver {
         }
     }
 
-    /// Answers to our solicitations and replies of the manycast servers found.
-    fn receive_manycast(&mut self, buf: &mut [u8]) {
+    /// Answers to the `ring`-th group's solicitations (and any reply of a server found
+    /// that still arrives there).
+    fn receive_manycast(&mut self, ring: usize, buf: &mut [u8]) {
         loop {
-            let (from, len, stamp) = match self.sources.recv_manycast(buf) {
+            let (from, len, stamp) = match self.sources.recv_manycast(ring, buf) {
                 Ok(Some(got)) => got,
                 Ok(None) | Err(_) => return,
             };
@@ -1054,7 +1067,13 @@ impl Driver {
     fn manycast_event(&mut self, event: ManycastEvent) {
         match event {
             ManycastEvent::Mobilized { id, server, ttl } => {
-                tracing::info!("manycast: {server} answered at ttl {ttl}; polling it");
+                let group = self
+                    .sources
+                    .manycast_client()
+                    .and_then(|c| c.ring_of(id))
+                    .and_then(|r| self.sources.manycast_groups().get(r.index()))
+                    .map_or_else(String::new, |g| format!(" (group {})", g.group));
+                tracing::info!("manycast: {server} answered at ttl {ttl}{group}; polling it");
                 self.names.insert(id, format!("manycast server ({server})"));
             }
             ManycastEvent::Demobilized { id, server, reason } => {

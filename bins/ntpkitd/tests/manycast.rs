@@ -218,3 +218,117 @@ fn tos_maxdynamic_caps_the_manycast_servers_mobilised() {
         "{refused}"
     );
 }
+
+/// Keys 6 and 8 as the servers of groups A and B hold them; key 7 as the client holds it.
+const GROUP_KEYS: &str = "6 AES128CMAC 6d616e79636173742d6b65792d313238\n\
+                          7 AES128CMAC 6b65792d736576656e2d666f722d4321\n\
+                          8 AES128CMAC 6b65792d65696768742d666f722d4221\n";
+/// Key 7 under another secret: group C's server.
+const OTHER_KEY_7: &str = "7 AES128CMAC 6e6f742d7468652d6b65792d31323821\n";
+
+/// A daemon trusting keys 6, 7 and 8 of `keys`.
+fn keyed_daemon(dir: &TempDir, ns: &Netns, name: &str, keys: &str, conf: &str) -> Daemon {
+    let file = dir.write(&format!("{name}.keys"), keys);
+    let conf = dir.write(
+        &format!("{name}.conf"),
+        &format!("keys {}\ntrustedkey 6 7 8\n{conf}", file.display()),
+    );
+    Daemon::start(&conf, &["--listen", "0.0.0.0:123"], Some(ns))
+}
+
+#[test]
+fn every_manycastclient_line_runs_its_own_group_and_key() {
+    // Groups in 224/8: NTPsec's ntpq shows a client association whose address starts with
+    // "224." as `a` (manycast client), as ntpd's did for every multicast group.
+    const A: &str = "224.0.1.1";
+    const B: &str = "224.77.2.8";
+    const C: &str = "224.77.2.9";
+    let dir = TempDir::new();
+    let mut lan = Lan::new();
+    let (sa, sb, sc, c) = (lan.host(1), lan.host(2), lan.host(3), lan.host(9));
+    let server = |name: &str, ns: &Netns, keys: &str, group: &str| {
+        let conf = local_reference_conf(2, &format!("manycastserver {group}\n"));
+        let mut d = keyed_daemon(&dir, ns, name, keys, &conf);
+        let listening = format!("answering manycast clients on {group}:123");
+        assert!(
+            seen(&mut d, &listening, 20).is_some(),
+            "{name}: {:?}",
+            d.log
+        );
+        d
+    };
+    // Each server answers on its own group only: A's under key 6, B's under key 8, and C's
+    // holds another secret under key 7, the key the client's line for C uses.
+    let _a = server("sa", &sa.ns, GROUP_KEYS, A);
+    let _b = server("sb", &sb.ns, GROUP_KEYS, B);
+    let mut other = server("sc", &sc.ns, OTHER_KEY_7, C);
+    let mut client = keyed_daemon(
+        &dir,
+        &c.ns,
+        "c",
+        GROUP_KEYS,
+        &format!(
+            "manycastclient {A} key 6 ttl 2 minpoll 3 maxpoll 4\n\
+             manycastclient {B} key 8 ttl 2 minpoll 3 maxpoll 4\n\
+             manycastclient {C} key 7 ttl 2 minpoll 3 maxpoll 4\n\
+             tos minclock 3 maxclock 6\n"
+        ),
+    );
+    for (group, key) in [(A, 6), (B, 8), (C, 7)] {
+        let line = format!("manycast: soliciting {group}:123 (ttl 1..2, key {key})");
+        assert!(
+            seen(&mut client, &line, 20).is_some(),
+            "{line}: {:?}",
+            client.log
+        );
+    }
+    let mut found = Vec::new();
+    while found.len() < 2 {
+        let line = wait_log(&mut client, "answered at ttl", 60)
+            .unwrap_or_else(|| panic!("found only {found:?}: {:?}", client.log));
+        found.push(line);
+    }
+    // Each server was found by the line of its own group.
+    for (s, group) in [(&sa, A), (&sb, B)] {
+        let addr = format!(
+            "manycast: {}:123 answered at ttl 1 (group {group}:123)",
+            s.addr
+        );
+        assert!(found.iter().any(|l| l.contains(&addr)), "{addr}: {found:?}");
+    }
+    let line = wait_log(&mut client, "synchronised to", 120)
+        .unwrap_or_else(|| panic!("never synchronised: {:?}", client.log));
+    assert!(line.contains("stratum 3"), "{line}");
+    assert_eq!(stratum(&c.ns), "s3");
+    // ntpq lists both servers, found by different lines, in the one selection.
+    let peers = common::ntpq(&c.ns, &["peers"]);
+    for s in [&sa, &sb] {
+        let line = peers
+            .lines()
+            .find(|l| l.get(1..).is_some_and(|rest| rest.starts_with(&s.addr)))
+            .unwrap_or_else(|| panic!("{} not listed: {peers}", s.addr));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!((fields[2], fields[3]), ("2", "u"), "{line}");
+    }
+    // Group C's server got the solicitations under key 7, could not verify them, answered
+    // none, and nothing was found there.
+    let c_addr = format!("{}:123", sc.addr);
+    assert!(
+        !client.log.iter().any(|l| l.contains(&c_addr)),
+        "{:?}",
+        client.log
+    );
+    other.signal("TERM");
+    let stopped = wait_log(&mut other, "stopped:", 20)
+        .unwrap_or_else(|| panic!("no stop line: {:?}", other.log));
+    let received: u64 = stopped
+        .split("stopped: ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stopped}"));
+    assert!(
+        received >= 1 && stopped.contains(", 0 replies"),
+        "{stopped}"
+    );
+}

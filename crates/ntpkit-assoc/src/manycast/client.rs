@@ -15,7 +15,8 @@ use super::event::{
     Destination, ManycastDemobilizeReason, ManycastEvent, ManycastRejection, ManycastTransmit,
 };
 use super::refid::reference_id_for;
-use super::search::{RingSearch, SearchPhase};
+use super::ring::{MAX_RINGS, Ring, RingId};
+use super::search::SearchPhase;
 use super::solicit::SolicitWindow;
 use crate::client::{ClientRng, Rejection};
 use crate::host::{DemobilizeReason, Host, HostEvent, SourceConfig, Tally};
@@ -37,14 +38,23 @@ pub const MAX_HELD_DOWN: usize = 64;
 ///
 /// Each new association gets a clone of `rng`: back it with an OS generator (each clone
 /// independent), never a seeded sequence, in production (RFC 9109).
+///
+/// It solicits one group, or several ([`Self::add_ring`], one per `manycastclient` line as
+/// ntpd runs them): each group has its own key, TTL limit and expanding ring, and the
+/// servers any of them finds compete in the one host's selection, under one `maxclock` and
+/// one dynamic-session cap over them all (CVE-2016-1549: ephemeral associations capped in
+/// total).
 #[derive(Debug)]
 pub struct ManycastClient<R> {
+    /// The first group's settings, whose `minclock`, `maxclock`, `max_sessions` and
+    /// `holddown` bound every group together.
     config: ManycastConfig,
     host: Host<R>,
     rng: R,
-    search: RingSearch,
-    window: SolicitWindow,
+    rings: Vec<Ring>,
     servers: Vec<(SourceId, SocketAddr)>,
+    /// The group whose solicitation each server answered (same order as `servers`).
+    found_by: Vec<RingId>,
     sessions: SessionLimits,
     held: VecDeque<(SocketAddr, Duration)>,
     events: VecDeque<ManycastEvent>,
@@ -65,15 +75,52 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
         let per_key = config.max_sessions;
         Ok(Self {
             sessions: SessionLimits::new(config.max_sessions, per_key),
+            rings: vec![Ring::new(config.clone(), now)],
             config,
             host,
             rng,
-            search: RingSearch::new(now),
-            window: SolicitWindow::default(),
             servers: Vec::new(),
+            found_by: Vec::new(),
             held: VecDeque::new(),
             events: VecDeque::new(),
         })
+    }
+
+    /// Another group to solicit from `now` on (a further `manycastclient` line), with its
+    /// own key, version, poll bounds, `max_ttl` and `require_auth`. Its `minclock`,
+    /// `maxclock`, `max_sessions` and `holddown` are replaced by the first group's: those
+    /// bound all groups together, as ntpd's `tos` settings do.
+    ///
+    /// # Errors
+    /// The settings cannot work ([`ManycastConfig::validate`]), or [`MAX_RINGS`] groups are
+    /// already solicited ([`ManycastConfigError::TooManyRings`]).
+    pub fn add_ring(
+        &mut self,
+        mut config: ManycastConfig,
+        now: Duration,
+    ) -> Result<RingId, ManycastConfigError> {
+        config.minclock = self.config.minclock;
+        config.maxclock = self.config.maxclock;
+        config.max_sessions = self.config.max_sessions;
+        config.holddown = self.config.holddown;
+        config.validate()?;
+        let index = u8::try_from(self.rings.len())
+            .ok()
+            .filter(|i| usize::from(*i) < MAX_RINGS)
+            .ok_or(ManycastConfigError::TooManyRings)?;
+        self.rings.push(Ring::new(config, now));
+        Ok(RingId(index))
+    }
+
+    /// How many groups are solicited (1 plus those added).
+    pub fn ring_count(&self) -> usize {
+        self.rings.len()
+    }
+
+    /// The group whose solicitation server `id` answered, while it is associated.
+    pub fn ring_of(&self, id: SourceId) -> Option<RingId> {
+        let pos = self.servers.iter().position(|(i, _)| *i == id)?;
+        self.found_by.get(pos).copied()
     }
 
     /// The host (system process, sources' status, server state).
@@ -94,20 +141,32 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
         &self.servers
     }
 
-    /// Where the ring search stands.
+    /// Where the first group's ring search stands.
     pub fn search_phase(&self) -> SearchPhase {
-        self.search.phase
+        self.rings
+            .first()
+            .map_or(SearchPhase::Paused, |r| r.search.phase)
+    }
+
+    /// Where group `ring`'s search stands (`None`: no such group).
+    pub fn ring_phase(&self, ring: RingId) -> Option<SearchPhase> {
+        self.rings.get(ring.index()).map(|r| r.search.phase)
     }
 
     /// When [`Self::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Duration {
-        self.host.poll_timeout().min(self.search.next)
+        self.rings
+            .iter()
+            .map(|r| r.search.next)
+            .fold(self.host.poll_timeout(), Duration::min)
     }
 
     /// Advances the timers to `now`; `wall` is the disciplined clock read now.
     pub fn handle_timeout(&mut self, now: Duration, wall: NtpTimestamp) {
         self.host.handle_timeout(now, wall);
-        self.search.handle_timeout(now);
+        for ring in &mut self.rings {
+            ring.search.handle_timeout(now);
+        }
         self.drain_host(now);
     }
 
@@ -125,8 +184,8 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
         keys: &KeyStore,
         buf: &mut [u8],
     ) -> Result<Option<ManycastTransmit>, AuthError> {
-        if self.search.due {
-            return self.solicit(now, t1, keys, buf).map(Some);
+        if let Some(due) = self.rings.iter().position(|r| r.search.due) {
+            return self.solicit(due, now, t1, keys, buf);
         }
         let sent = match self.host.poll_transmit(now, t1, keys, buf) {
             Ok(sent) => sent,
@@ -144,6 +203,7 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
                 None => Destination::Source(t.id),
             },
             len: t.len,
+            ring: self.ring_of(t.id),
         });
         self.drain_host(now);
         Ok(transmit)
@@ -166,7 +226,12 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
         t4: NtpTimestamp,
         keys: &KeyStore,
     ) -> Result<(), ManycastRejection> {
-        let solicitation = self.window.find(bytes);
+        // Origins carry 32 random bits: an answer matches one group's solicitation at most.
+        let solicitation = self
+            .rings
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| Some((i, r.window.find(bytes)?)));
         if let Some(id) = self.id_of(from) {
             return match self.host.handle_packet(id, now, bytes, t4, keys) {
                 Ok(()) => {
@@ -181,21 +246,28 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
                 Err(r) => Err(ManycastRejection::Association(r)),
             };
         }
-        let s = solicitation.ok_or(ManycastRejection::NotSolicited)?;
-        SolicitWindow::check(s, bytes, t4, &self.config.client, keys)
-            .map_err(ManycastRejection::Reply)?;
+        let (index, s) = solicitation.ok_or(ManycastRejection::NotSolicited)?;
+        let Some(ring) = self.rings.get(index) else {
+            return Err(ManycastRejection::NotSolicited);
+        };
+        let client = ring.config.client.clone();
+        SolicitWindow::check(s, bytes, t4, &client, keys).map_err(ManycastRejection::Reply)?;
         self.held.retain(|(_, until)| *until > now);
         if self.held.iter().any(|(a, _)| *a == from) {
             return Err(ManycastRejection::HeldDown);
         }
-        let key = self.config.client.key.map(|k| u32::from(k.get()));
+        // One session table for every group: the cap holds in total and per key.
+        let key = client.key.map(|k| u32::from(k.get()));
         self.sessions
             .try_admit(key)
             .map_err(ManycastRejection::SessionCap)?;
-        let mut source = SourceConfig::new(self.config.client.clone(), reference_id_for(from.ip()));
+        let mut source = SourceConfig::new(client, reference_id_for(from.ip()));
         source.ephemeral = true;
         let id = self.host.add_source(source, now, self.rng.clone());
         self.servers.push((id, from));
+        // `index` < MAX_RINGS (add_ring's bound), so it fits.
+        self.found_by
+            .push(RingId(u8::try_from(index).unwrap_or(u8::MAX)));
         self.push(ManycastEvent::Mobilized {
             id,
             server: from,
@@ -209,22 +281,30 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
         self.events.pop_front()
     }
 
+    /// Group `index`'s solicitation, due now (`None`: no such group).
     fn solicit(
         &mut self,
+        index: usize,
         now: Duration,
         t1: NtpTimestamp,
         keys: &KeyStore,
         buf: &mut [u8],
-    ) -> Result<ManycastTransmit, AuthError> {
-        let wire_origin =
-            NtpTimestamp::from_bits((t1.to_bits() & !0xffff_ffff) | u64::from(self.rng.next_u32()));
-        let mut header = NtpHeader::client_request(wire_origin);
-        header.version = self.config.client.version;
-        header.poll = PollInterval(self.config.client.poll_bounds().0);
-        header.precision = Precision(self.config.client.local_precision);
+    ) -> Result<Option<ManycastTransmit>, AuthError> {
+        let associated = self.servers.len();
         // Our own stratum, so that a manycast server no better than us stays silent
         // (ntpd's "no help" rule; the server compares its stratum with this one).
         let ours = self.host.server_state(t1);
+        let random = self.rng.next_u32();
+        let Some(ring) = self.rings.get_mut(index) else {
+            return Ok(None);
+        };
+        let wire_origin =
+            NtpTimestamp::from_bits((t1.to_bits() & !0xffff_ffff) | u64::from(random));
+        let client = &ring.config.client;
+        let mut header = NtpHeader::client_request(wire_origin);
+        header.version = client.version;
+        header.poll = PollInterval(client.poll_bounds().0);
+        header.precision = Precision(client.local_precision);
         if ours.stratum.is_synchronized() {
             header.stratum = ours.stratum;
             header.leap = ours.leap;
@@ -232,17 +312,18 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
             header.stratum = Stratum::UNSPECIFIED;
         }
         let mut len = header.emit(buf)?;
-        if let Some(key) = self.config.client.key {
+        if let Some(key) = client.key {
             len = append_mac(keys, key, buf, len)?;
         }
-        let ttl = self
-            .search
-            .on_transmit(now, self.servers.len(), &self.config);
-        self.window.push(wire_origin, t1, ttl);
-        Ok(ManycastTransmit {
+        // Like ntpd's per-association TTL: each group's ring grows on its own, and stops
+        // once enough servers are associated counting every group's (ntpd's sys_survivors).
+        let ttl = ring.search.on_transmit(now, associated, &ring.config);
+        ring.window.push(wire_origin, t1, ttl);
+        Ok(Some(ManycastTransmit {
             destination: Destination::Group { ttl },
             len,
-        })
+            ring: u8::try_from(index).ok().map(RingId),
+        }))
     }
 
     /// Moves the host's events to ours, turning its demobilisations into ours.
@@ -298,6 +379,7 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
             return;
         };
         let (_, server) = self.servers.remove(pos);
+        let found_by = (pos < self.found_by.len()).then(|| self.found_by.remove(pos));
         if matches!(
             reason,
             ManycastDemobilizeReason::Pruned
@@ -308,11 +390,16 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
             }
             self.held.push_back((server, now + self.config.holddown));
         }
-        self.sessions
-            .release(self.config.client.key.map(|k| u32::from(k.get())));
+        // The key its session was admitted under: its group's.
+        let key = found_by
+            .and_then(|r| self.rings.get(r.index()))
+            .and_then(|r| r.config.client.key);
+        self.sessions.release(key.map(|k| u32::from(k.get())));
         self.push(ManycastEvent::Demobilized { id, server, reason });
         if self.servers.len() < self.config.minclock {
-            self.search.restart(now);
+            for ring in &mut self.rings {
+                ring.search.restart(now);
+            }
         }
     }
 

@@ -113,6 +113,8 @@ pub enum ManycastConfigError {
     },
     /// A session cap of 0 would never mobilise anything.
     ZeroSessions,
+    /// More groups than [`super::MAX_RINGS`] for one client.
+    TooManyRings,
 }
 
 impl fmt::Display for ManycastConfigError {
@@ -127,6 +129,9 @@ impl fmt::Display for ManycastConfigError {
                 "minclock {minclock} must be between 1 and maxclock {maxclock}"
             ),
             Self::ZeroSessions => f.write_str("max sessions must be at least 1"),
+            Self::TooManyRings => {
+                write!(f, "at most {} manycast groups per client", super::MAX_RINGS)
+            }
         }
     }
 }

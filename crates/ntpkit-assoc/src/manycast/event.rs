@@ -34,6 +34,9 @@ pub struct ManycastTransmit {
     pub destination: Destination,
     /// Bytes written at the start of the caller's buffer.
     pub len: usize,
+    /// The group it belongs to: the solicitation's, or the one whose solicitation the
+    /// polled server answered; `None` for a source the caller added to the host.
+    pub ring: Option<super::RingId>,
 }
 
 /// Why an association went away.

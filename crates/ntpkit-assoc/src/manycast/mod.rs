@@ -50,6 +50,7 @@ mod client;
 mod config;
 mod event;
 mod refid;
+mod ring;
 mod search;
 mod server;
 mod solicit;
@@ -63,6 +64,7 @@ pub use event::{
     Destination, ManycastDemobilizeReason, ManycastEvent, ManycastRejection, ManycastTransmit,
 };
 pub use refid::reference_id_for;
+pub use ring::{MAX_RINGS, RingId};
 pub use search::SearchPhase;
 pub use server::{ManycastServer, ManycastServerCounters, ManycastServerOutcome, ManycastSilence};
 pub use solicit::SOLICITATION_WINDOW;
