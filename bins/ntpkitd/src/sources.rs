@@ -9,12 +9,13 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use ntpkit_assoc::control::PeerInfo;
 use ntpkit_assoc::host::{Host, TransmitError};
 use ntpkit_assoc::manycast::{Destination, ManycastClient, ManycastEvent, ManycastRejection};
 use ntpkit_auth::{AuthError, KeyStore};
 use ntpkit_clock::SourceId;
 use ntpkit_runtime::MulticastSocket;
-use ntpkit_wire::NtpTimestamp;
+use ntpkit_wire::{NtpTimestamp, ReferenceId};
 
 type Rng = fn() -> u32;
 
@@ -33,6 +34,33 @@ pub(crate) struct ManycastGroup {
     /// The group and port solicited.
     pub(crate) group: SocketAddr,
     pub(crate) socket: MulticastSocket,
+    /// The line's key (0: none) and poll exponent while searching.
+    pub(crate) key_id: u16,
+    pub(crate) minpoll: i8,
+}
+
+/// ntpd's peer status bits (ntp_control.h): configured, authentication enabled, and
+/// `CTL_PST_BCAST`, set for associations that only transmit (`MDF_TXONLY_MASK`: broadcast,
+/// multicast, manycast client, pool).
+const PST_CONFIG: u16 = 0x8000;
+const PST_AUTHENABLE: u16 = 0x4000;
+const PST_BCAST: u16 = 0x0800;
+
+impl ManycastGroup {
+    /// The line as ntpd shows its manycast client association: the group as source, client
+    /// mode (3), stratum 16, refid `ACST` (ntpd's `peer_clear(peer, "ACST")`), never
+    /// reached. ntpq derives the type `a` from client mode and a group address (NTPsec's
+    /// ntpq: an address starting "224."; ntpd's: any multicast address).
+    pub(crate) fn peer_info(&self, association: u16) -> PeerInfo {
+        let local = self.socket.local_addr().unwrap_or(self.group);
+        let mut p = PeerInfo::new(association, self.group, local);
+        p.status = PST_CONFIG | PST_BCAST | if self.key_id != 0 { PST_AUTHENABLE } else { 0 };
+        p.reference_id = ReferenceId(*b"ACST");
+        p.host_mode = 3;
+        p.host_poll = self.minpoll;
+        p.key_id = self.key_id;
+        p
+    }
 }
 
 /// What [`Sources::poll_transmit`] produced.

@@ -355,7 +355,12 @@ fn manycast_sources(
                     k.get()
                 ))
         );
-        groups.push(ManycastGroup { group, socket });
+        groups.push(ManycastGroup {
+            group,
+            socket,
+            key_id: plan.config.client.key.map_or(0, |k| k.get()),
+            minpoll: plan.config.client.poll_bounds().0,
+        });
     }
     Ok(match client {
         Some(client) => Sources::Manycast {
@@ -472,7 +477,7 @@ impl Driver {
                 return;
             }
             if packet.decision.is_serve() {
-                self.on_broadcast(packet.source, &packet.bytes, packet.t4);
+                self.on_broadcast(packet.source, packet.local, &packet.bytes, packet.t4);
             } else {
                 self.refuse_broadcast(packet.source, packet.decision);
             }
@@ -669,15 +674,28 @@ impl Driver {
     }
 
     /// A mode 5 packet (from a group socket, or from the workers for `broadcastclient`)
-    /// received at `t4` on the system clock.
-    fn on_broadcast(&mut self, from: SocketAddr, bytes: &[u8], t4: NtpTimestamp) {
+    /// sent to `local` and received at `t4` on the system clock.
+    fn on_broadcast(
+        &mut self,
+        from: SocketAddr,
+        local: SocketAddr,
+        bytes: &[u8],
+        t4: NtpTimestamp,
+    ) {
         let t4 = self.disciplined(t4);
         let now = self.start.elapsed();
         let keys = &self.setup.get().keys;
         let Some(listener) = &mut self.listener else {
             return;
         };
-        if let Err(why) = listener.handle_broadcast(now, from, bytes, t4, keys) {
+        let outcome = listener.handle_broadcast(now, from, bytes, t4, keys);
+        if outcome.is_ok()
+            && let Some(stats) = &mut self.stats
+        {
+            // A broadcast carries no origin of ours: the line shows the packet's own fields.
+            stats.raw(from, local, bytes, None, t4);
+        }
+        if let Err(why) = outcome {
             let replay = matches!(
                 why,
                 crate::broadcast::Refusal::Client(BroadcastRejection::Replay)
@@ -730,6 +748,7 @@ impl Driver {
             let Some(socket) = self.listener.as_ref().and_then(|l| l.groups.get(i)) else {
                 return;
             };
+            let socket_group = socket.group();
             let got = match socket.recv(buf) {
                 Ok(Some(got)) => got,
                 Ok(None) | Err(_) => return,
@@ -741,7 +760,7 @@ impl Driver {
                 self.refuse_broadcast(got.from, decision);
                 continue;
             }
-            self.on_broadcast(got.from, &bytes, t4);
+            self.on_broadcast(got.from, socket_group, &bytes, t4);
         }
     }
 
@@ -828,10 +847,12 @@ impl Driver {
             let Some((key, server, len)) = listener.poll_transmit(now, t1, keys, buf) else {
                 return;
             };
-            let socket = self
-                .follower(key, server)
-                .and_then(|id| self.sockets.get(&id));
-            if let Some(socket) = socket {
+            let Some(id) = self.follower(key, server) else {
+                continue;
+            };
+            // rawstats shows the true T1 of the reply (the packet carries random low bits).
+            self.sent_at.insert(id, t1);
+            if let Some(socket) = self.sockets.get(&id) {
                 let _ = socket.send(buf.get(..len).unwrap_or(&[]));
             }
         }
@@ -849,9 +870,13 @@ impl Driver {
             let now = self.start.elapsed();
             let keys = &self.setup.get().keys;
             let bytes = buf.get(..len).unwrap_or(&[]);
-            if let Some(l) = &mut self.listener {
-                // A refused reply changes nothing; the volley's association counts it.
-                let _ = l.handle_reply(key, now, server, bytes, t4, keys);
+            // A refused reply changes nothing; the volley's association counts it.
+            let accepted = self
+                .listener
+                .as_mut()
+                .is_some_and(|l| l.handle_reply(key, now, server, bytes, t4, keys).is_ok());
+            if accepted {
+                self.record_raw(id, server, bytes, t4);
             }
             self.route_broadcast_events(t4);
         }
@@ -938,6 +963,18 @@ impl Driver {
         }
     }
 
+    /// A rawstats line for a packet source `id` accepted from `server` (ntpd writes one for
+    /// every valid packet of an association, whatever its mode).
+    fn record_raw(&mut self, id: SourceId, server: SocketAddr, bytes: &[u8], t4: NtpTimestamp) {
+        let Some(stats) = &mut self.stats else { return };
+        let local = self
+            .sockets
+            .get(&id)
+            .and_then(|s| s.local_addr().ok())
+            .unwrap_or(server);
+        stats.raw(server, local, bytes, self.sent_at.get(&id).copied(), t4);
+    }
+
     /// Replies on the own socket of a server the manycast client found: its client routes
     /// them by the server's address.
     fn receive_manycast_server(&mut self, id: SourceId, server: SocketAddr, buf: &mut [u8]) {
@@ -946,7 +983,13 @@ impl Driver {
             let keys = &self.setup.get().keys;
             let bytes = buf.get(..len).unwrap_or(&[]);
             // A refused reply changes nothing; the association counts it.
-            let _ = self.sources.handle_manycast(now, server, bytes, t4, keys);
+            if self
+                .sources
+                .handle_manycast(now, server, bytes, t4, keys)
+                .is_ok()
+            {
+                self.record_raw(id, server, bytes, t4);
+            }
         }
     }
 
@@ -960,7 +1003,7 @@ impl Driver {
             return;
         }
         while let Some((len, t4)) = self.recv_from(id, buf) {
-            let Some(socket) = self.sockets.get(&id) else {
+            let Some(server) = self.sockets.get(&id).map(UpstreamSocket::server) else {
                 return;
             };
             let keys = &self.setup.get().keys;
@@ -971,10 +1014,8 @@ impl Driver {
                 .host_mut()
                 .handle_packet(id, self.start.elapsed(), bytes, t4, keys)
                 .is_ok();
-            if accepted && let Some(stats) = &mut self.stats {
-                let local = socket.local_addr().unwrap_or(socket.server());
-                let t1 = self.sent_at.get(&id).copied();
-                stats.raw(socket.server(), local, bytes, t1, t4);
+            if accepted {
+                self.record_raw(id, server, bytes, t4);
             }
         }
     }
@@ -1167,6 +1208,12 @@ impl Driver {
 
     fn describe(&self) -> Monitor {
         let mut peers = Vec::with_capacity(self.sockets.len());
+        // The manycastclient lines first, as ntpd lists its configured associations; their
+        // ids from the top of the range (the sources' count up from 1).
+        for (i, g) in self.sources.manycast_groups().iter().enumerate() {
+            let id = u16::try_from(i).map_or(0, |i| u16::MAX - 1 - i);
+            peers.push(g.peer_info(id));
+        }
         for (id, config, status) in self.sources.host().sources() {
             let Some(socket) = self.sockets.get(&id) else {
                 continue;

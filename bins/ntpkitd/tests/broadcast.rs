@@ -70,11 +70,23 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
         "m",
         Some(KEYS),
         &format!(
-            "multicastclient {GROUP}\nstatsdir {}/\nstatistics peerstats\nfilegen peerstats type none\n",
+            "multicastclient {GROUP}\nstatsdir {}/\nstatistics peerstats rawstats\n\
+             filegen peerstats type none\nfilegen rawstats type none\n",
             stats.display()
         ),
     );
-    let mut bc = daemon(&dir, &b.ns, "b", Some(KEYS), "broadcastclient\n");
+    let stats_b = dir.0.join("stats_b");
+    std::fs::create_dir_all(&stats_b).unwrap();
+    let mut bc = daemon(
+        &dir,
+        &b.ns,
+        "b",
+        Some(KEYS),
+        &format!(
+            "broadcastclient\nstatsdir {}/\nstatistics rawstats\nfilegen rawstats type none\n",
+            stats_b.display()
+        ),
+    );
     let mut wrong = daemon(
         &dir,
         &w.ns,
@@ -141,6 +153,29 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
         assert!(r.offset.to_f64().abs() < 1e-3, "{peerstats}");
     }
     assert_eq!(stratum(&b.ns), "s4");
+    // rawstats (ntpd writes a line for every valid packet of an association, broadcast
+    // included): the server's broadcasts, to the group for the multicast client and to the
+    // LAN's broadcast address for the broadcast client, and the volley's replies.
+    let lan_broadcast = lan.broadcast_address();
+    for (dir, to) in [(&stats, GROUP), (&stats_b, lan_broadcast.as_str())] {
+        let raw = lan::raw_records(&dir.join("rawstats"));
+        let from_server: Vec<_> = raw
+            .iter()
+            .filter(|r| r.source.to_string() == s.addr)
+            .collect();
+        assert_eq!(from_server.len(), raw.len(), "{raw:?}");
+        let mode = |r: &ntpkit_stats::RawStats| r.header.as_ref().map(|h| h.mode);
+        let broadcasts: Vec<_> = from_server.iter().filter(|r| mode(r) == Some(5)).collect();
+        assert!(!broadcasts.is_empty(), "no broadcast in rawstats: {raw:?}");
+        for r in &broadcasts {
+            assert_eq!(r.destination.to_string(), to, "{r:?}");
+            // Sent from the same kernel clock (another namespace) just before arrival.
+            let flight = (r.destination_time - r.transmit).to_seconds_f64();
+            assert!((-1e-3..0.1).contains(&flight), "{r:?}");
+            assert_eq!(r.header.as_ref().map(|h| h.stratum), Some(3), "{r:?}");
+        }
+        lan::assert_replies_in_order(&from_server);
+    }
     // NTPsec's ntpq lists the server as the system peer, of type `b` (our host mode 6,
     // ntpd's broadcast client), at stratum 3.
     for ns in [&m.ns, &b.ns] {

@@ -76,7 +76,8 @@ fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
         KEYS,
         &format!(
             "manycastclient {GROUP} key 6 ttl 2 minpoll 3 maxpoll 4\ntos minclock 2 maxclock 4\n\
-             statsdir {}/\nstatistics peerstats\nfilegen peerstats type none\n",
+             statsdir {}/\nstatistics peerstats rawstats\nfilegen peerstats type none\n\
+             filegen rawstats type none\n",
             stats.display()
         ),
     );
@@ -140,6 +141,16 @@ fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
             "{peerstats}"
         );
         assert!(r.offset.to_f64().abs() < 1e-3, "{peerstats}");
+    }
+    // rawstats: the replies of both servers found, each with our true T1 (not the packet's
+    // randomised origin) and its timestamps in causal order.
+    let raw = lan::raw_records(&stats.join("rawstats"));
+    for s in [&s1, &s2] {
+        let from: Vec<_> = raw
+            .iter()
+            .filter(|r| r.source.to_string() == s.addr)
+            .collect();
+        lan::assert_replies_in_order(&from);
     }
     // ntpq lists both servers found, one of them as the system peer, as client (`u`)
     // associations at stratum 2.
@@ -300,15 +311,31 @@ fn every_manycastclient_line_runs_its_own_group_and_key() {
         .unwrap_or_else(|| panic!("never synchronised: {:?}", client.log));
     assert!(line.contains("stratum 3"), "{line}");
     assert_eq!(stratum(&c.ns), "s3");
-    // ntpq lists both servers, found by different lines, in the one selection.
+    // NTPsec's ntpq lists both servers, found by different lines, in the one selection, as
+    // client associations (`u`), and each line as ntpd shows a manycastclient association:
+    // the group, refid .ACST., stratum 16, type `a`.
     let peers = common::ntpq(&c.ns, &["peers"]);
-    for s in [&sa, &sb] {
+    let listed = |addr: &str| -> Vec<String> {
         let line = peers
             .lines()
-            .find(|l| l.get(1..).is_some_and(|rest| rest.starts_with(&s.addr)))
-            .unwrap_or_else(|| panic!("{} not listed: {peers}", s.addr));
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        assert_eq!((fields[2], fields[3]), ("2", "u"), "{line}");
+            .find(|l| {
+                l.get(1..)
+                    .is_some_and(|rest| rest.starts_with(&format!("{addr} ")))
+            })
+            .unwrap_or_else(|| panic!("{addr} not listed: {peers}"));
+        line.split_whitespace().map(str::to_owned).collect()
+    };
+    for s in [&sa, &sb] {
+        let fields = listed(&s.addr);
+        assert_eq!((&*fields[2], &*fields[3]), ("2", "u"), "{peers}");
+    }
+    for group in [A, B, C] {
+        let fields = listed(group);
+        assert_eq!(
+            (&*fields[1], &*fields[2], &*fields[3]),
+            (".ACST.", "16", "a"),
+            "{peers}"
+        );
     }
     // Group C's server got the solicitations under key 7, could not verify them, answered
     // none, and nothing was found there.

@@ -175,3 +175,35 @@ pub fn stratum(ns: &Netns) -> String {
     let fields: Vec<&str> = line.split_whitespace().collect();
     fields[fields.len() - 2].to_owned()
 }
+
+/// The rawstats records in `path` (none when it does not exist).
+pub fn raw_records(path: &std::path::Path) -> Vec<ntpkit_stats::RawStats> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| ntpkit_stats::RawStats::parse(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+/// There is at least one server reply (mode 4) among `records`, and each has its four
+/// timestamps in causal order on the one kernel clock the namespaces share: our T1 (the true
+/// one, not the packet's randomised origin) before the server's T2 and T3, and those before
+/// our T4 (within 1 ms of slack for the stamps' sources).
+pub fn assert_replies_in_order(records: &[&ntpkit_stats::RawStats]) {
+    let replies: Vec<_> = records
+        .iter()
+        .filter(|r| r.header.as_ref().is_some_and(|h| h.mode == 4))
+        .collect();
+    assert!(!replies.is_empty(), "no reply in rawstats: {records:?}");
+    for r in replies {
+        let steps = [
+            (r.receive - r.originate).to_seconds_f64(),
+            (r.transmit - r.receive).to_seconds_f64(),
+            (r.destination_time - r.transmit).to_seconds_f64(),
+        ];
+        assert!(
+            steps.iter().all(|d| (-1e-3..1.0).contains(d)),
+            "{steps:?}: {r:?}"
+        );
+    }
+}
