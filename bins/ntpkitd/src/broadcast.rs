@@ -11,9 +11,10 @@ use ntpkit_assoc::ServerState;
 use ntpkit_assoc::broadcast::{
     BroadcastClient, BroadcastEvent, BroadcastRejection, BroadcastServer,
 };
+use ntpkit_assoc::control::PeerInfo;
 use ntpkit_auth::{AuthError, KeyId, KeyStore, verify_packet};
 use ntpkit_runtime::{BroadcastSender, MulticastSocket, os_random_u32};
-use ntpkit_wire::NtpTimestamp;
+use ntpkit_wire::{NtpTimestamp, ReferenceId};
 
 use crate::plan::{BroadcastClientPlan, BroadcastTarget};
 
@@ -22,6 +23,8 @@ type Rng = fn() -> u32;
 /// The running `broadcast` lines.
 pub(crate) struct Broadcasters {
     servers: Vec<(BroadcastServer, BroadcastSender)>,
+    /// Each line's key id (0: none) and poll exponent, as ntpq shows them.
+    shown: Vec<(u16, i8)>,
 }
 
 impl Broadcasters {
@@ -29,6 +32,7 @@ impl Broadcasters {
     /// datagrams carry the server's port and clients' volleys reach the workers).
     pub(crate) fn open(targets: &[BroadcastTarget], listen: &[SocketAddr], now: Duration) -> Self {
         let mut servers = Vec::new();
+        let mut shown = Vec::new();
         for t in targets {
             let Some(local) = listen.iter().find(|l| l.is_ipv4() == t.address.is_ipv4()) else {
                 tracing::warn!(
@@ -48,11 +52,50 @@ impl Broadcasters {
                             .map_or(String::new(), |k| format!(" signed with key {}", k.get()))
                     );
                     servers.push((BroadcastServer::new(t.config.clone(), now), sender));
+                    shown.push((t.config.key.map_or(0, |k| k.get()), t.config.poll));
                 }
                 Err(e) => tracing::warn!("broadcast {destination}: {e}; left out"),
             }
         }
-        Self { servers }
+        Self { servers, shown }
+    }
+
+    /// Each line as ntpd shows its broadcast association to ntpq, with ids from `ids`: the
+    /// address sent to, broadcast mode (5), stratum 16, refid `MCST` for a group and `BCST`
+    /// otherwise (ntpd's `peer_clear`), status configured + broadcast bit (+ auth enabled
+    /// when keyed). NTPsec's ntpq derives `M` from mode 5 and an address starting "224.",
+    /// `B` otherwise.
+    pub(crate) fn associations(&self, ids: impl Iterator<Item = u16>) -> Vec<PeerInfo> {
+        self.servers
+            .iter()
+            .zip(&self.shown)
+            .zip(ids)
+            .map(|(((_, sender), &(key_id, poll)), id)| {
+                let to = sender.destination();
+                let local = sender.local_addr().unwrap_or(to);
+                let mut p = PeerInfo::new(id, to, local);
+                p.status = crate::sources::PST_CONFIG
+                    | crate::sources::PST_BCAST
+                    | if key_id != 0 {
+                        crate::sources::PST_AUTHENABLE
+                    } else {
+                        0
+                    };
+                p.reference_id = ReferenceId(if to.ip().is_multicast() {
+                    *b"MCST"
+                } else {
+                    *b"BCST"
+                });
+                p.host_mode = 5;
+                // ntpd's peer_clear sets ppoll to maxpoll (never below minpoll), so ntpq's
+                // poll column (the smaller of the two) shows hpoll, our interval; a ppoll of
+                // 0 would show 1 s.
+                p.host_poll = poll;
+                p.peer_poll = poll;
+                p.key_id = key_id;
+                p
+            })
+            .collect()
     }
 
     /// When the next broadcast is due.

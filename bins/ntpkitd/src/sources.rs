@@ -42,9 +42,9 @@ pub(crate) struct ManycastGroup {
 /// ntpd's peer status bits (ntp_control.h): configured, authentication enabled, and
 /// `CTL_PST_BCAST`, set for associations that only transmit (`MDF_TXONLY_MASK`: broadcast,
 /// multicast, manycast client, pool).
-const PST_CONFIG: u16 = 0x8000;
-const PST_AUTHENABLE: u16 = 0x4000;
-const PST_BCAST: u16 = 0x0800;
+pub(crate) const PST_CONFIG: u16 = 0x8000;
+pub(crate) const PST_AUTHENABLE: u16 = 0x4000;
+pub(crate) const PST_BCAST: u16 = 0x0800;
 
 impl ManycastGroup {
     /// The line as ntpd shows its manycast client association: the group as source, client
@@ -57,7 +57,9 @@ impl ManycastGroup {
         p.status = PST_CONFIG | PST_BCAST | if self.key_id != 0 { PST_AUTHENABLE } else { 0 };
         p.reference_id = ReferenceId(*b"ACST");
         p.host_mode = 3;
+        // As for broadcast lines: ntpq's poll column shows the smaller of hpoll and ppoll.
         p.host_poll = self.minpoll;
+        p.peer_poll = self.minpoll;
         p.key_id = self.key_id;
         p
     }

@@ -1208,12 +1208,14 @@ impl Driver {
 
     fn describe(&self) -> Monitor {
         let mut peers = Vec::with_capacity(self.sockets.len());
-        // The manycastclient lines first, as ntpd lists its configured associations; their
-        // ids from the top of the range (the sources' count up from 1).
-        for (i, g) in self.sources.manycast_groups().iter().enumerate() {
-            let id = u16::try_from(i).map_or(0, |i| u16::MAX - 1 - i);
-            peers.push(g.peer_info(id));
+        // The manycastclient and broadcast lines first, as ntpd lists its configured
+        // associations; their ids count down from the top of the range (the sources' count
+        // up from 1), at most 8 groups and one per broadcast line.
+        let mut ids = (1..u16::MAX).rev();
+        for g in self.sources.manycast_groups() {
+            peers.extend(ids.next().map(|id| g.peer_info(id)));
         }
+        peers.extend(self.broadcasters.associations(ids));
         for (id, config, status) in self.sources.host().sources() {
             let Some(socket) = self.sockets.get(&id) else {
                 continue;

@@ -51,7 +51,8 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
         &local_reference_conf(
             3,
             &format!(
-                "broadcast {GROUP} key 5 minpoll 3 ttl 1\nbroadcast {} key 5 minpoll 3\n",
+                "broadcast {GROUP} key 5 minpoll 3 ttl 1\nbroadcast {} key 5 minpoll 3\n\
+                 broadcast 224.0.1.1 key 5 minpoll 4 ttl 1\n",
                 lan.broadcast_address()
             ),
         ),
@@ -175,6 +176,29 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
             assert_eq!(r.header.as_ref().map(|h| h.stratum), Some(3), "{r:?}");
         }
         lan::assert_replies_in_order(&from_server);
+    }
+    // The server's ntpq lists each broadcast line as ntpd shows its broadcast associations:
+    // the address, refid .MCST. for a group and .BCST. otherwise, stratum 16, type `M` or
+    // `B`. NTPsec's ntpq says `M` only for addresses starting "224.", so 239.77.1.1 is `B`.
+    let peers = common::ntpq(&s.ns, &["peers"]);
+    for (to, refid, kind, poll) in [
+        (GROUP, ".MCST.", "B", "8"),
+        ("224.0.1.1", ".MCST.", "M", "16"),
+        (lan_broadcast.as_str(), ".BCST.", "B", "8"),
+    ] {
+        let line = peers
+            .lines()
+            .find(|l| {
+                l.get(1..)
+                    .is_some_and(|rest| rest.starts_with(&format!("{to} ")))
+            })
+            .unwrap_or_else(|| panic!("{to} not listed: {peers}"));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            (fields[1], fields[2], fields[3], fields[5]),
+            (refid, "16", kind, poll),
+            "{peers}"
+        );
     }
     // NTPsec's ntpq lists the server as the system peer, of type `b` (our host mode 6,
     // ntpd's broadcast client), at stratum 3.

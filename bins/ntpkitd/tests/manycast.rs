@@ -331,9 +331,10 @@ fn every_manycastclient_line_runs_its_own_group_and_key() {
     }
     for group in [A, B, C] {
         let fields = listed(group);
+        // The poll column: the search step, 2^minpoll s.
         assert_eq!(
-            (&*fields[1], &*fields[2], &*fields[3]),
-            (".ACST.", "16", "a"),
+            (&*fields[1], &*fields[2], &*fields[3], &*fields[5]),
+            (".ACST.", "16", "a", "8"),
             "{peers}"
         );
     }
@@ -357,5 +358,66 @@ fn every_manycastclient_line_runs_its_own_group_and_key() {
     assert!(
         received >= 1 && stopped.contains(", 0 replies"),
         "{stopped}"
+    );
+}
+
+#[test]
+fn tos_maxdynamic_caps_the_servers_of_all_manycastclient_lines_together() {
+    const A: &str = "239.77.2.5";
+    const B: &str = "239.77.2.6";
+    let dir = TempDir::new();
+    let mut lan = Lan::new();
+    let (sa, sb, c) = (lan.host(1), lan.host(2), lan.host(9));
+    let _a = keyed_daemon(
+        &dir,
+        &sa.ns,
+        "sa",
+        GROUP_KEYS,
+        &local_reference_conf(2, &format!("manycastserver {A}\n")),
+    );
+    let _b = keyed_daemon(
+        &dir,
+        &sb.ns,
+        "sb",
+        GROUP_KEYS,
+        &local_reference_conf(2, &format!("manycastserver {B}\n")),
+    );
+    // Two lines under two keys: a cap per line (or per key) would let both servers in.
+    let mut client = keyed_daemon(
+        &dir,
+        &c.ns,
+        "c",
+        GROUP_KEYS,
+        &format!(
+            "manycastclient {A} key 6 ttl 1 minpoll 3 maxpoll 4\n\
+             manycastclient {B} key 8 ttl 1 minpoll 3 maxpoll 4\ntos maxdynamic 1\n"
+        ),
+    );
+    let refused = seen(&mut client, "SessionCap", 30)
+        .unwrap_or_else(|| panic!("no cap refusal: {:?}", client.log));
+    assert!(
+        wait_log(&mut client, "synchronised to", 120).is_some(),
+        "{:?}",
+        client.log
+    );
+    let found: Vec<&String> = client
+        .log
+        .iter()
+        .filter(|l| l.contains("answered at ttl"))
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", client.log);
+    let (taken, other) = if found[0].contains(&format!("{}:123", sa.addr)) {
+        (&sa, &sb)
+    } else {
+        (&sb, &sa)
+    };
+    assert!(
+        found[0].contains(&format!("{}:123", taken.addr)),
+        "{}",
+        found[0]
+    );
+    assert!(
+        refused.contains(&format!("{}:123", other.addr)),
+        "{refused}"
     );
 }
