@@ -917,9 +917,8 @@ impl Driver {
                     self.remove(e.id);
                 }
                 Err(SendError::Manycast(e)) => {
-                    // The solicitation stays due: try again at the next wake-up.
+                    // That group tries again one search step later; the rest goes on.
                     tracing::error!("manycastclient: cannot sign a solicitation: {e}");
-                    return;
                 }
             }
         }

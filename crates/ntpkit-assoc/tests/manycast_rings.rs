@@ -274,3 +274,45 @@ fn groups_are_bounded_and_each_needs_a_key_unless_auth_is_disabled() {
     );
     assert_eq!(client.ring_count(), MAX_RINGS);
 }
+
+#[test]
+fn a_group_whose_key_is_missing_waits_a_step_and_blocks_nobody() {
+    // Key 2 (group B's) is not in the store: its solicitation cannot be signed.
+    let mut keys = KeyStore::new();
+    parse_key_file("k", &format!("1 MD5 {SECRET_A}\n"))
+        .unwrap()
+        .install(&mut keys)
+        .unwrap();
+    keys.trust(KeyId::new(1).unwrap());
+    let mut client = two_groups(keyed(1));
+    client.handle_timeout(Duration::ZERO, t0());
+    let mut buf = [0u8; 68];
+    let first = client.poll_transmit(Duration::ZERO, t0(), &keys, &mut buf);
+    assert_eq!(
+        first.unwrap().and_then(|t| t.ring).map(|r| r.index()),
+        Some(0)
+    );
+    assert!(
+        client
+            .poll_transmit(Duration::ZERO, t0(), &keys, &mut buf)
+            .is_err()
+    );
+    // Not due again at once: nothing else is due, so nothing goes (before, the same error
+    // came back on every call and nothing behind it was ever sent).
+    assert!(matches!(
+        client.poll_transmit(Duration::ZERO, t0(), &keys, &mut buf),
+        Ok(None)
+    ));
+    // One step (2^minpoll = 64 s) later group A solicits at TTL 2 first, then B fails again.
+    let step = Duration::from_secs(64);
+    client.handle_timeout(step, t0());
+    let next = client
+        .poll_transmit(step, t0(), &keys, &mut buf)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (next.ring.map(|r| r.index()), next.destination),
+        (Some(0), Destination::Group { ttl: 2 })
+    );
+    assert!(client.poll_transmit(step, t0(), &keys, &mut buf).is_err());
+}

@@ -174,7 +174,8 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
     /// `t1` is the clock read just before sending.
     ///
     /// # Errors
-    /// The key is missing from `keys` or `buf` is too small (the solicitation stays due).
+    /// The key is missing from `keys` or `buf` is too small: that group's solicitation is
+    /// tried again one search step later.
     /// An association that cannot sign is demobilised
     /// ([`ManycastDemobilizeReason::KeyMissing`]).
     pub fn poll_transmit(
@@ -311,10 +312,20 @@ impl<R: ClientRng + Clone> ManycastClient<R> {
         } else {
             header.stratum = Stratum::UNSPECIFIED;
         }
-        let mut len = header.emit(buf)?;
-        if let Some(key) = client.key {
-            len = append_mac(keys, key, buf, len)?;
-        }
+        let signed = header
+            .emit(buf)
+            .map_err(AuthError::from)
+            .and_then(|len| match client.key {
+                Some(key) => append_mac(keys, key, buf, len),
+                None => Ok(len),
+            });
+        let len = match signed {
+            Ok(len) => len,
+            Err(e) => {
+                ring.search.postpone(now, &ring.config);
+                return Err(e);
+            }
+        };
         // Like ntpd's per-association TTL: each group's ring grows on its own, and stops
         // once enough servers are associated counting every group's (ntpd's sys_survivors).
         let ttl = ring.search.on_transmit(now, associated, &ring.config);

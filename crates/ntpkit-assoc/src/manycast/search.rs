@@ -75,6 +75,13 @@ impl RingSearch {
         ttl
     }
 
+    /// The solicitation due could not be signed (its key is missing): try again one step
+    /// later, so the other groups' solicitations and the associations' polls go meanwhile.
+    pub(super) fn postpone(&mut self, now: Duration, config: &ManycastConfig) {
+        self.due = false;
+        self.next = now + config.search_step();
+    }
+
     /// Fewer than `minclock` servers are left: search again from TTL 1 at once (ntpd drags
     /// in new servers when associations time out).
     pub(super) fn restart(&mut self, now: Duration) {
