@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo build --release -p ntpkitd -p ntpkit-benches
 //! taskset -c 0 target/release/server-bench [--seconds 3] [--rate 50000] [--rounds 3] [--no-chrony]
+//!     [--ntpkitd PATH] [--ntpkitd-b PATH]   (B: a second build in the same rounds, for an A/B)
 //! ```
 
 use std::io::{BufRead, BufReader};
@@ -61,7 +62,7 @@ fn start_echo(dir: &Path) -> Server {
     }
 }
 
-fn start_ntpkitd(ntpkitd: &Path, work: &Path) -> Server {
+fn start_ntpkitd(ntpkitd: &Path, work: &Path, name: &'static str) -> Server {
     let conf = work.join("ntpkitd.conf");
     std::fs::write(&conf, "server 127.127.1.0\nfudge 127.127.1.0 stratum 1\n").unwrap();
     let mut child = pinned(ntpkitd)
@@ -80,7 +81,7 @@ fn start_ntpkitd(ntpkitd: &Path, work: &Path) -> Server {
         .recv_timeout(Duration::from_secs(20))
         .expect("ntpkitd ready");
     Server {
-        name: "ntpkitd (1 worker)",
+        name,
         child,
         addr,
         echoes: Echoes::NtpOrigin,
@@ -261,6 +262,7 @@ fn main() {
     let mut chrony = true;
     let mut rounds = 3;
     let mut ntpkitd: Option<PathBuf> = None;
+    let mut ntpkitd_b: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -269,6 +271,8 @@ fn main() {
             "--no-chrony" => chrony = false,
             "--rounds" => rounds = args.next().and_then(|v| v.parse().ok()).unwrap_or(rounds),
             "--ntpkitd" => ntpkitd = args.next().map(PathBuf::from),
+            // A second build, run in the same rounds: an A/B of a change, paired by round.
+            "--ntpkitd-b" => ntpkitd_b = args.next().map(PathBuf::from),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -282,12 +286,18 @@ fn main() {
     std::fs::create_dir_all(&work).unwrap();
     let _ = Command::new("chmod").arg("777").arg(&work).status();
 
-    let mut servers = vec![start_echo(&dir), start_ntpkitd(&ntpkitd, &work)];
+    let mut servers = vec![
+        start_echo(&dir),
+        start_ntpkitd(&ntpkitd, &work, "ntpkitd (1 worker)"),
+    ];
     if chrony {
         match start_chronyd(&work) {
             Some(s) => servers.push(s),
             None => eprintln!("chronyd did not start (run `bash .ci/install-peers`); skipped"),
         }
+    }
+    if let Some(b) = &ntpkitd_b {
+        servers.push(start_ntpkitd(b, &work, "ntpkitd B (1 worker)"));
     }
     if let Some(n) = servers.get(1) {
         eprintln!(
@@ -331,7 +341,17 @@ fn main() {
     println!("| servers | load | median | range | every round |\n|---|---|---|---|---|");
     for (load, rows) in loads.iter().zip(&all) {
         print_ratios(&servers, rows, 1, 0, *load);
-        print_ratios(&servers, rows, 1, 2, *load);
+        let chronyd = servers.iter().position(|s| s.name.starts_with("chronyd"));
+        if let Some(c) = chronyd {
+            print_ratios(&servers, rows, 1, c, *load);
+        }
+        if let Some(b) = servers.iter().position(|s| s.name.starts_with("ntpkitd B")) {
+            print_ratios(&servers, rows, b, 1, *load);
+            print_ratios(&servers, rows, b, 0, *load);
+            if let Some(c) = chronyd {
+                print_ratios(&servers, rows, b, c, *load);
+            }
+        }
     }
     drop(servers);
     let _ = std::fs::remove_dir_all(&work);
