@@ -5,7 +5,9 @@
 //! The first input byte chooses: bit 0 patch the origin to our solicitation's (so the
 //! fuzzer gets past the origin check), bit 1 re-sign the first 48 bytes with our key (past
 //! the MAC check), bit 2 send from an already mobilised server, bit 3 feed the manycast
-//! server rule instead; the rest is the datagram.
+//! server rule instead, bit 4 solicit a second group under key 2 (`add_ring`), bit 5 aim
+//! bits 0 and 1 at that group's solicitation and key; the rest is the datagram. The one
+//! session cap holds over both groups.
 #![no_main]
 
 use core::time::Duration;
@@ -51,11 +53,24 @@ fuzz_target!(|data: &[u8]| {
         seed
     };
     let mut client = ManycastClient::new(config, host, rng, Duration::ZERO).unwrap();
+    let second = KeyId::new(2).unwrap();
+    keys.insert(second, Key::from_ascii(MacAlgorithm::Md5, "fuzz-key-2").unwrap())
+        .unwrap();
+    keys.trust(second);
+    if selector & 16 == 16 {
+        let mut other = ManycastConfig::default();
+        other.client.key = Some(second);
+        client.add_ring(other, Duration::ZERO).unwrap();
+    }
     client.handle_timeout(Duration::ZERO, t0);
     let mut solicitation = [0u8; 68];
     let Ok(Some(_)) = client.poll_transmit(Duration::ZERO, t0, &keys, &mut solicitation) else {
         return;
     };
+    let mut other = [0u8; 68];
+    let aimed_at_second = selector & 48 == 48
+        && matches!(client.poll_transmit(Duration::ZERO, t0, &keys, &mut other), Ok(Some(_)));
+    let (aim, aim_key) = if aimed_at_second { (other, second) } else { (solicitation, id) };
     let known: std::net::SocketAddr = "192.0.2.9:123".parse().unwrap();
     if selector & 4 == 4 {
         // Mobilise one genuine server first.
@@ -74,13 +89,13 @@ fuzz_target!(|data: &[u8]| {
     let mut bytes = datagram.to_vec();
     if selector & 1 == 1 {
         if let Some(origin) = bytes.get_mut(24..32) {
-            origin.copy_from_slice(&solicitation[40..48]);
+            origin.copy_from_slice(&aim[40..48]);
         }
     }
     if selector & 2 == 2 && bytes.len() >= 48 {
         bytes.truncate(48);
         bytes.resize(68, 0);
-        let len = append_mac(&keys, id, &mut bytes, 48).unwrap();
+        let len = append_mac(&keys, aim_key, &mut bytes, 48).unwrap();
         bytes.truncate(len);
     }
     let from = if selector & 4 == 4 { known } else { "192.0.2.7:123".parse().unwrap() };
