@@ -283,3 +283,48 @@ fn a_configured_server_shares_the_host_and_keeps_its_own_traffic() {
     );
     assert!(sim.client.servers().is_empty());
 }
+
+#[test]
+fn servers_of_two_groups_compete_in_one_selection_under_one_maxclock() {
+    // Group 0 holds two truthful servers one hop away and a spare two hops away; group 1 a
+    // liar (250 ms off) one hop away. minclock = maxclock = 3 over both groups.
+    let mut liar = server(0, 1, 0.250, Behaviour::Good);
+    liar.ring = 1;
+    let servers = vec![
+        liar,
+        server(1, 1, 0.001, Behaviour::Good),
+        server(2, 1, 0.001, Behaviour::Good),
+        server(3, 2, 0.001, Behaviour::Good),
+    ];
+    let addrs: Vec<_> = servers.iter().map(|s| s.addr).collect();
+    let mut c = config();
+    c.minclock = 3;
+    c.maxclock = 3;
+    let mut sim = Sim::new(c, servers);
+    sim.add_group(config());
+    sim.run(MINUTE);
+    // Each group's first solicitation (TTL 1) found its own servers: three in one host.
+    let mut found = sim.mobilized();
+    found.sort();
+    assert_eq!(found, vec![(addrs[0], 1), (addrs[1], 1), (addrs[2], 1)]);
+    let group_of = |sim: &Sim, addr| {
+        let (id, _) = sim.client.servers().iter().find(|(_, a)| *a == addr)?;
+        sim.client.ring_of(*id).map(|r| r.index())
+    };
+    assert_eq!(group_of(&sim, addrs[0]), Some(1));
+    assert_eq!(group_of(&sim, addrs[1]), Some(0));
+    sim.run(8 * HOUR);
+    // The selection over both groups marked group 1's liar a falseticker; it was dropped and
+    // held down, both rings searched again, and group 0's ring found the spare at TTL 2.
+    assert!(sim.events.iter().any(|e| matches!(e,
+        ManycastEvent::Demobilized { server, reason: ManycastDemobilizeReason::Host(DemobilizeReason::Falseticker(_)), .. } if *server == addrs[0])));
+    assert!(
+        sim.rejections
+            .contains(&(addrs[0], ManycastRejection::HeldDown))
+    );
+    assert!(sim.mobilized().contains(&(addrs[3], 2)));
+    assert_eq!(sim.associated(), addrs[1..].to_vec());
+    assert!(sim.max_associated <= 3, "{}", sim.max_associated);
+    let last = *sim.clock_update_offsets().last().unwrap();
+    assert!((last - 0.001).abs() < 0.000_1, "offset {last}");
+}

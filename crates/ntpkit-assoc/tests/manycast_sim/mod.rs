@@ -64,6 +64,8 @@ pub(crate) struct SimServer {
     pub(crate) stratum: u8,
     pub(crate) behaviour: Behaviour,
     pub(crate) alive: bool,
+    /// The client's group (ring) it listens on: 0, or one added with [`Sim::add_group`].
+    pub(crate) ring: usize,
     keys: KeyStore,
     group: ManycastServer,
     unicast: Responder,
@@ -93,6 +95,7 @@ pub(crate) fn server(index: u8, hops: u8, offset: f64, behaviour: Behaviour) -> 
         stratum: 1,
         behaviour,
         alive: true,
+        ring: 0,
         keys: keystore(
             if matches!(behaviour, Behaviour::WrongKey | Behaviour::Forger) {
                 WRONG_SECRET
@@ -150,6 +153,11 @@ impl Sim {
         }
     }
 
+    /// The client solicits another group (the servers whose `ring` is its index hear it).
+    pub(crate) fn add_group(&mut self, config: ManycastConfig) {
+        self.client.add_ring(config, self.now).unwrap();
+    }
+
     pub(crate) fn server_mut(&mut self, addr: SocketAddr) -> &mut SimServer {
         self.servers.iter_mut().find(|s| s.addr == addr).unwrap()
     }
@@ -180,8 +188,10 @@ impl Sim {
                 match t.destination {
                     Destination::Group { ttl } => {
                         self.solicitations.push((self.now, ttl));
+                        let ring = t.ring.map_or(0, |r| r.index());
                         for i in 0..self.servers.len() {
-                            if self.servers[i].alive && self.servers[i].hops <= ttl {
+                            let s = &self.servers[i];
+                            if s.alive && s.hops <= ttl && s.ring == ring {
                                 self.answer(i, &request, true);
                             }
                         }
