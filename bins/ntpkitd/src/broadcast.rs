@@ -4,7 +4,7 @@
 //! a broadcast server signed with any trusted key; ntpkit-assoc's client checks one key, so
 //! there is one client per key in use, created on demand and bounded by the trusted keys).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
 use ntpkit_assoc::ServerState;
@@ -13,7 +13,7 @@ use ntpkit_assoc::broadcast::{
 };
 use ntpkit_assoc::control::PeerInfo;
 use ntpkit_auth::{AuthError, KeyId, KeyStore, verify_packet};
-use ntpkit_runtime::{BroadcastSender, MulticastSocket, os_random_u32};
+use ntpkit_runtime::{BroadcastSender, InterfaceAddress, MulticastSocket, os_random_u32};
 use ntpkit_wire::{NtpTimestamp, ReferenceId};
 
 use crate::plan::{BroadcastClientPlan, BroadcastTarget};
@@ -162,13 +162,42 @@ pub(crate) struct BroadcastListener {
     plan: BroadcastClientPlan,
     /// One client per key broadcasts were signed with (`None`: unsigned, `disable auth`).
     clients: Vec<(Option<KeyId>, BroadcastClient<Rng>)>,
-    /// The joined groups.
+    /// The joined groups, and for `broadcastclient` on a server bound to unicast
+    /// addresses, their interfaces' broadcast addresses.
     pub(crate) groups: Vec<MulticastSocket>,
 }
 
+/// The broadcast addresses `broadcastclient` must listen on itself: none when the server
+/// has the IPv4 wildcard (which receives every broadcast), else the broadcast address of
+/// each interface that has an IPv4 address the server listens on (ntpd's per-interface
+/// broadcast sockets), each once. The loopback has none.
+fn broadcast_addresses(listen: &[SocketAddr], host: &[InterfaceAddress]) -> Vec<Ipv4Addr> {
+    if listen
+        .iter()
+        .any(|l| l.ip() == IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    {
+        return Vec::new();
+    }
+    let mut out: Vec<Ipv4Addr> = Vec::new();
+    for l in listen {
+        let found = host
+            .iter()
+            .find(|h| h.addr == l.ip())
+            .and_then(|h| h.broadcast);
+        if let Some(b) = found
+            && !out.contains(&b)
+        {
+            out.push(b);
+        }
+    }
+    out
+}
+
 impl BroadcastListener {
-    /// Joins the `multicastclient` groups on `port` (the server's).
-    pub(crate) fn open(plan: BroadcastClientPlan, port: u16) -> Self {
+    /// Joins the `multicastclient` groups on `port` (the server's) and, for
+    /// `broadcastclient`, listens on the broadcast addresses the server's sockets (bound
+    /// to `listen`) would not receive.
+    pub(crate) fn open(plan: BroadcastClientPlan, port: u16, listen: &[SocketAddr]) -> Self {
         let mut groups = Vec::new();
         for group in &plan.groups {
             let addr = SocketAddr::new(*group, port);
@@ -182,6 +211,20 @@ impl BroadcastListener {
         }
         if plan.broadcast {
             tracing::info!("listening for broadcast servers on the server's port");
+            let host = ntpkit_runtime::local_addresses().unwrap_or_else(|e| {
+                tracing::warn!("cannot list the interfaces' broadcast addresses: {e}");
+                Vec::new()
+            });
+            for b in broadcast_addresses(listen, &host) {
+                let addr = SocketAddrV4::new(b, port);
+                match MulticastSocket::broadcast_listener(addr) {
+                    Ok(socket) => {
+                        tracing::info!("listening for broadcast servers on {addr}");
+                        groups.push(socket);
+                    }
+                    Err(e) => tracing::warn!("broadcastclient {addr}: {e}; left out"),
+                }
+            }
         }
         Self {
             plan,
@@ -193,6 +236,12 @@ impl BroadcastListener {
     /// Whether `broadcastclient` is on (mode 5 at the server's own sockets is for us).
     pub(crate) fn takes_broadcasts(&self) -> bool {
         self.plan.broadcast
+    }
+
+    /// Whether `broadcastclient` has a socket of its own on some interface's broadcast
+    /// address (the server listens on unicast addresses only).
+    pub(crate) fn has_broadcast_sockets(&self) -> bool {
+        self.groups.iter().any(|g| !g.group().ip().is_multicast())
     }
 
     /// A broadcast from `from`, received at `t4`: to the client of the key that signed it.
@@ -313,6 +362,44 @@ mod tests {
     use ntpkit_auth::parse_key_file;
     use ntpkit_wire::{Precision, ReferenceId, Stratum};
 
+    fn interface(name: &str, addr: &str, broadcast: Option<&str>) -> InterfaceAddress {
+        InterfaceAddress {
+            name: name.into(),
+            addr: addr.parse().unwrap(),
+            index: 1,
+            broadcast: broadcast.map(|b| b.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn broadcastclient_listens_on_the_broadcast_addresses_of_the_unicast_addresses_served() {
+        let host = [
+            interface("lo", "127.0.0.1", None),
+            interface("eth0", "10.1.0.5", Some("10.1.0.255")),
+            interface("eth0", "10.1.0.6", Some("10.1.0.255")),
+            interface("eth1", "192.168.7.2", Some("192.168.7.255")),
+            interface("eth0", "fe80::1", None),
+        ];
+        let addrs =
+            |l: &[&str]| -> Vec<SocketAddr> { l.iter().map(|a| a.parse().unwrap()).collect() };
+        let b = |v: &[&str]| -> Vec<Ipv4Addr> { v.iter().map(|a| a.parse().unwrap()).collect() };
+        // Each interface's broadcast address once, for the addresses served only.
+        assert_eq!(
+            broadcast_addresses(
+                &addrs(&["10.1.0.5:123", "10.1.0.6:123", "127.0.0.1:123"]),
+                &host
+            ),
+            b(&["10.1.0.255"])
+        );
+        assert_eq!(
+            broadcast_addresses(&addrs(&["192.168.7.2:123", "10.1.0.6:123"]), &host),
+            b(&["192.168.7.255", "10.1.0.255"])
+        );
+        // The IPv4 wildcard receives broadcasts itself; the loopback and IPv6 have none.
+        assert!(broadcast_addresses(&addrs(&["0.0.0.0:123", "10.1.0.5:123"]), &host).is_empty());
+        assert!(broadcast_addresses(&addrs(&["127.0.0.1:123", "[fe80::1]:123"]), &host).is_empty());
+    }
+
     /// Keys 1 and 2, both trusted.
     fn keys() -> KeyStore {
         let mut keys = KeyStore::new();
@@ -355,7 +442,7 @@ mod tests {
             groups: Vec::new(),
             config,
         };
-        let mut listener = BroadcastListener::open(plan, 123);
+        let mut listener = BroadcastListener::open(plan, 123, &[]);
         let t = NtpTimestamp::from_unix(1_700_000_000, 0);
         let (a, b): (SocketAddr, SocketAddr) = (
             "192.0.2.1:123".parse().unwrap(),

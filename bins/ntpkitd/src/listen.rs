@@ -121,6 +121,7 @@ mod tests {
             name: name.into(),
             addr: addr.parse().unwrap(),
             index,
+            broadcast: None,
         };
         vec![
             i("lo", "127.0.0.1", 1),

@@ -173,15 +173,16 @@ impl Upstream {
         let listener = plan
             .broadcast_client
             .clone()
-            .map(|p| BroadcastListener::open(p, port));
+            .map(|p| BroadcastListener::open(p, port, &links.listen));
         if listener
             .as_ref()
-            .is_some_and(BroadcastListener::takes_broadcasts)
+            .is_some_and(|l| l.takes_broadcasts() && !l.has_broadcast_sockets())
             && !links.listen.iter().any(|a| a.ip().is_unspecified())
         {
-            // A socket bound to a unicast address never receives broadcasts.
+            // A socket bound to a unicast address never receives broadcasts, and none of
+            // the addresses listened on has an interface broadcast address (the loopback).
             tracing::warn!(
-                "broadcastclient: no wildcard listen address (0.0.0.0 or [::]); broadcasts will not be received"
+                "broadcastclient: no wildcard listen address (0.0.0.0 or [::]) and no interface broadcast address; broadcasts will not be received"
             );
         }
         if let Some(l) = &listener {

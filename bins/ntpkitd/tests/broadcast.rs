@@ -5,7 +5,8 @@
 //! ntpdig then reports); a client holding another secret under key 5 refuses every broadcast
 //! and never synchronises, as do two clients whose `restrict` ignores the server; an unsigned
 //! broadcast is refused unless `disable auth`; the same over IPv6 (ff05::77); chronyd's
-//! (unsigned) broadcasts are followed by a `disable auth` client.
+//! (unsigned) broadcasts are followed by a `disable auth` client; a `broadcastclient` bound
+//! to its unicast address only listens on its interface's broadcast address itself.
 
 mod common;
 mod lan;
@@ -23,6 +24,18 @@ const WRONG_KEYS: &str = "5 SHA1 4e6f742d7468652d7269676874206b6579\n";
 const SYNC_SECS: u64 = 150;
 
 fn daemon(dir: &TempDir, ns: &Netns, name: &str, keys: Option<&str>, conf: &str) -> Daemon {
+    daemon_on(dir, ns, name, keys, conf, "0.0.0.0:123")
+}
+
+/// [`daemon`], listening on `listen` only.
+fn daemon_on(
+    dir: &TempDir,
+    ns: &Netns,
+    name: &str,
+    keys: Option<&str>,
+    conf: &str,
+    listen: &str,
+) -> Daemon {
     let mut text = String::new();
     if let Some(keys) = keys {
         let file = dir.write(&format!("{name}.keys"), keys);
@@ -30,7 +43,7 @@ fn daemon(dir: &TempDir, ns: &Netns, name: &str, keys: Option<&str>, conf: &str)
     }
     text.push_str(conf);
     let conf = dir.write(&format!("{name}.conf"), &text);
-    Daemon::start(&conf, &["--listen", "0.0.0.0:123"], Some(ns))
+    Daemon::start(&conf, &["--listen", listen], Some(ns))
 }
 
 #[test]
@@ -388,6 +401,57 @@ fn tos_maxdynamic_caps_the_broadcast_servers_followed() {
             .filter(|l| l.contains("following broadcast server"))
             .count(),
         1,
+        "{:?}",
+        client.log
+    );
+}
+
+/// A server bound to its unicast address never receives broadcasts; `broadcastclient` then
+/// listens on that interface's broadcast address itself, as ntpd does.
+#[test]
+fn a_broadcastclient_listening_on_its_own_address_only_hears_the_subnet_broadcast() {
+    let dir = TempDir::new();
+    let mut lan = Lan::new();
+    let s = lan.host(1);
+    let c = lan.host(2);
+    let bcast = lan.broadcast_address();
+    let mut server = daemon(
+        &dir,
+        &s.ns,
+        "s",
+        Some(KEYS),
+        &local_reference_conf(3, &format!("broadcast {bcast} key 5 minpoll 3\n")),
+    );
+    assert!(
+        seen(&mut server, "broadcasting to", 20).is_some(),
+        "{:?}",
+        server.log
+    );
+    let mut client = daemon_on(
+        &dir,
+        &c.ns,
+        "c",
+        Some(KEYS),
+        "broadcastclient\n",
+        &format!("{}:123", c.addr),
+    );
+    let listening = format!("listening for broadcast servers on {bcast}:123");
+    assert!(
+        seen(&mut client, &listening, 10).is_some(),
+        "{:?}",
+        client.log
+    );
+    let line = wait_log(&mut client, "synchronised to", SYNC_SECS)
+        .unwrap_or_else(|| panic!("never synchronised: {:?}", client.log));
+    assert!(
+        line.contains(&format!("{}:123", s.addr)) && line.contains("stratum 4"),
+        "{line}"
+    );
+    assert!(
+        !client
+            .log
+            .iter()
+            .any(|l| l.contains("will not be received")),
         "{:?}",
         client.log
     );

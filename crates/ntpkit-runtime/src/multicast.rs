@@ -96,6 +96,29 @@ impl MulticastSocket {
         })
     }
 
+    /// A socket that receives what is sent to an IPv4 subnet's broadcast address (`addr`:
+    /// an interface's broadcast address and the NTP port). A server bound to its unicast
+    /// addresses never receives broadcasts, so `broadcastclient` listens here as well, as
+    /// ntpd opens a socket on each interface's broadcast address. Bound to that address,
+    /// it receives nothing else; several may share it (`SO_REUSEADDR`).
+    ///
+    /// # Errors
+    /// The kernel refused to bind (e.g. no interface has that broadcast address).
+    pub fn broadcast_listener(addr: std::net::SocketAddrV4) -> io::Result<Self> {
+        let group = SocketAddr::V4(addr);
+        let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+        socket.set_nonblocking(true)?;
+        socket.set_reuse_address(true)?;
+        socket.set_reuse_port(true)?;
+        let kernel_timestamps = enable_rx_timestamps(&socket);
+        socket.bind(&group.into())?;
+        Ok(Self {
+            socket: socket.into(),
+            group,
+            kernel_timestamps,
+        })
+    }
+
     /// A socket on a fresh ephemeral port (RFC 9109) that sends to `group` out of
     /// `interface` (`None`: the route's) and receives the unicast answers. Multicast
     /// loopback is off (our own solicitations do not come back) and the TTL is 1 until
