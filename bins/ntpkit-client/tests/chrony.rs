@@ -8,7 +8,8 @@ use std::net::UdpSocket;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{CHRONY_KEYS, Chronyd, free_udp_port};
+use common::{CHRONY_KEYS, Chronyd};
+use ntpkit_testkit::free_udp_port;
 
 fn client(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ntpkit-client"))

@@ -15,7 +15,8 @@ use std::process::{Command, Output};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{Chronyd, require};
+use common::Chronyd;
+use ntpkit_testkit::require;
 
 const CAP_SYS_TIME_BIT: u64 = 1 << 25;
 const SETPRIV: [&str; 3] = ["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"];

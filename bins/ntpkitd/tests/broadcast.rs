@@ -12,7 +12,7 @@ mod common;
 mod lan;
 
 use common::{Daemon, Netns, TempDir, local_reference_conf, require, wait_log};
-use lan::{Lan, seen, stratum};
+use lan::{seen, stratum};
 
 const GROUP: &str = "239.77.1.1";
 const KEYS: &str = "5 SHA1 4c616e2d62726f6164636173742d6b6579\n";
@@ -48,8 +48,8 @@ fn daemon_on(
 
 #[test]
 fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_key_none() {
-    let dir = TempDir::new();
-    let mut lan = Lan::new();
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
     let s = lan.host(1);
     let m = lan.host(2);
     let b = lan.host(3);
@@ -76,7 +76,7 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
         "{:?}",
         server.log
     );
-    let stats = dir.0.join("stats");
+    let stats = dir.path().join("stats");
     std::fs::create_dir_all(&stats).unwrap();
     let mut mc = daemon(
         &dir,
@@ -89,7 +89,7 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
             stats.display()
         ),
     );
-    let stats_b = dir.0.join("stats_b");
+    let stats_b = dir.path().join("stats_b");
     std::fs::create_dir_all(&stats_b).unwrap();
     let mut bc = daemon(
         &dir,
@@ -260,8 +260,8 @@ fn a_keyed_broadcast_server_feeds_multicast_and_broadcast_clients_and_a_wrong_ke
 
 #[test]
 fn an_unsigned_broadcast_is_refused_unless_auth_is_disabled() {
-    let dir = TempDir::new();
-    let mut lan = Lan::new();
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
     let s = lan.host(1);
     let r = lan.host(2);
     let d = lan.host(3);
@@ -322,8 +322,8 @@ fn an_unsigned_broadcast_is_refused_unless_auth_is_disabled() {
 #[test]
 fn an_ipv6_multicast_server_feeds_an_ipv6_multicastclient() {
     const GROUP6: &str = "ff05::77";
-    let dir = TempDir::new();
-    let mut lan = Lan::new();
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
     let s = lan.host(1);
     let m = lan.host(2);
     let both = ["--listen", "0.0.0.0:123", "--listen", "[::]:123"];
@@ -364,8 +364,8 @@ fn an_ipv6_multicast_server_feeds_an_ipv6_multicastclient() {
 
 #[test]
 fn tos_maxdynamic_caps_the_broadcast_servers_followed() {
-    let dir = TempDir::new();
-    let mut lan = Lan::new();
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
     let s1 = lan.host(1);
     let s2 = lan.host(2);
     let c = lan.host(3);
@@ -410,8 +410,8 @@ fn tos_maxdynamic_caps_the_broadcast_servers_followed() {
 /// listens on that interface's broadcast address itself, as ntpd does.
 #[test]
 fn a_broadcastclient_listening_on_its_own_address_only_hears_the_subnet_broadcast() {
-    let dir = TempDir::new();
-    let mut lan = Lan::new();
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
     let s = lan.host(1);
     let c = lan.host(2);
     let bcast = lan.broadcast_address();
@@ -459,8 +459,8 @@ fn a_broadcastclient_listening_on_its_own_address_only_hears_the_subnet_broadcas
 
 #[test]
 fn broadcastclient_without_a_wildcard_listen_address_is_warned_about() {
-    let dir = TempDir::new();
-    let ns = Netns::new();
+    let dir = TempDir::new("ntpkitd");
+    let ns = Netns::new("ntpkitd");
     let keys = dir.write("k.keys", KEYS);
     let conf = dir.write(
         "k.conf",
@@ -483,7 +483,7 @@ fn chronyd_broadcaster(dir: &TempDir, ns: &Netns, to: &str) -> common::Peer {
         &format!(
             "local stratum 1\nallow all\nport 123\ncmdport 0\npidfile {d}/chronyd.pid\n\
              driftfile {d}/chrony.drift\nbroadcast 2 {to}\n",
-            d = dir.0.display()
+            d = dir.path().display()
         ),
     );
     let mut c = ns.command("setpriv");
@@ -498,8 +498,8 @@ fn chronyd_broadcaster(dir: &TempDir, ns: &Netns, to: &str) -> common::Peer {
 
 #[test]
 fn a_broadcastclient_with_auth_disabled_follows_chronyd_broadcasts() {
-    let dir = TempDir::new();
-    let mut lan = Lan::new();
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
     let s = lan.host(1);
     let c = lan.host(2);
     let _chronyd = chronyd_broadcaster(&dir, &s.ns, &lan.broadcast_address());

@@ -14,8 +14,8 @@ fn chrony_query(dir: &TempDir, port: u16) -> (f64, String) {
     c.args(["-Q", "-f", "/dev/null"])
         .arg(format!("server 127.0.0.1 port {port} iburst maxsamples 1"))
         .arg("cmdport 0")
-        .arg(format!("pidfile {}/chronyd.pid", dir.0.display()))
-        .arg(format!("logdir {}", dir.0.display()))
+        .arg(format!("pidfile {}/chronyd.pid", dir.path().display()))
+        .arg(format!("logdir {}", dir.path().display()))
         .arg("log measurements");
     let out = without_sys_time(c).output().unwrap();
     let text =
@@ -26,14 +26,14 @@ fn chrony_query(dir: &TempDir, port: u16) -> (f64, String) {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|v| v.parse::<f64>().ok())
         .unwrap_or_else(|| panic!("chronyd -Q gave no offset: {text}"));
-    let log = std::fs::read_to_string(dir.0.join("measurements.log")).unwrap();
+    let log = std::fs::read_to_string(dir.path().join("measurements.log")).unwrap();
     let line = log.lines().last().unwrap().to_owned();
     (offset, line)
 }
 
 #[test]
 fn chronyd_one_shot_reports_sub_millisecond_offset_and_our_stratum() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", &local_reference_conf(4, ""));
     let daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:0"], None);
     let (offset, line) = chrony_query(&dir, daemon.addrs[0].port());
@@ -48,7 +48,7 @@ fn chronyd_one_shot_reports_sub_millisecond_offset_and_our_stratum() {
 
 #[test]
 fn chronyd_sees_an_orphan_stratum() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", "tos orphan 7\n");
     let daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:0"], None);
     let (offset, line) = chrony_query(&dir, daemon.addrs[0].port());

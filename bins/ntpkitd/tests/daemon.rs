@@ -40,14 +40,14 @@ fn check(conf: &std::path::Path) -> (bool, String) {
 
 #[test]
 fn check_prints_every_error_and_fails_without_touching_anything() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write(
         "ntp.conf",
         "server 127.127.1.0\nfudge 127.127.1.0 stratum 99\nbogus-command 1\nrestrict default nosuchflag\n",
     );
     let out = ntpkitd()
         .args(["--check", "-p"])
-        .arg(dir.0.join("x.pid"))
+        .arg(dir.path().join("x.pid"))
         .arg("-c")
         .arg(&conf)
         .output()
@@ -57,12 +57,15 @@ fn check_prints_every_error_and_fails_without_touching_anything() {
     for line in [":2:", ":3:", ":4:"] {
         assert!(text.contains(line), "an error for line {line}: {text}");
     }
-    assert!(!dir.0.join("x.pid").exists(), "--check creates no file");
+    assert!(
+        !dir.path().join("x.pid").exists(),
+        "--check creates no file"
+    );
 }
 
 #[test]
 fn check_warns_but_passes_on_names_missing_drift_dir_and_expired_leap_file() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let leap = dir.write("leap-seconds.list", "#@ 3000000000\n2272060800 10\n"); // expired in 1995
     let conf = dir.write(
         "ntp.conf",
@@ -85,7 +88,7 @@ fn check_warns_but_passes_on_names_missing_drift_dir_and_expired_leap_file() {
 #[test]
 fn check_warns_about_a_short_key_and_a_weak_algorithm_without_showing_them() {
     // CVE-2014-9293: the operator hears about a key weaker than 80 bits.
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     dir.write(
         "ntp.keys",
         "1 MD5 abc\n2 AES128CMAC 000102030405060708090a0b0c0d0e0f\n",
@@ -94,7 +97,7 @@ fn check_warns_about_a_short_key_and_a_weak_algorithm_without_showing_them() {
         "ntp.conf",
         &local_reference_conf(
             3,
-            &format!("keys {}/ntp.keys\ntrustedkey 1 2", dir.0.display()),
+            &format!("keys {}/ntp.keys\ntrustedkey 1 2", dir.path().display()),
         ),
     );
     let (passed, text) = check(&conf);
@@ -112,13 +115,13 @@ fn check_warns_about_a_short_key_and_a_weak_algorithm_without_showing_them() {
 
 #[test]
 fn check_reports_a_broken_key_file() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     dir.write("ntp.keys", "1 MD5 ok-secret-123\n2 NOSUCHALG abc\n");
     let conf = dir.write(
         "ntp.conf",
         &local_reference_conf(
             3,
-            &format!("keys {}/ntp.keys\ntrustedkey 1", dir.0.display()),
+            &format!("keys {}/ntp.keys\ntrustedkey 1", dir.path().display()),
         ),
     );
     let (passed, text) = check(&conf);
@@ -132,7 +135,7 @@ fn check_reports_a_broken_key_file() {
 
 #[test]
 fn sighup_reloads_and_a_bad_config_keeps_the_old_one() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", &local_reference_conf(4, ""));
     let mut daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:0"], None);
     let addr = daemon.addrs[0];
@@ -155,9 +158,9 @@ fn sighup_reloads_and_a_bad_config_keeps_the_old_one() {
 
 #[test]
 fn serves_ipv4_and_ipv6_writes_and_removes_the_pid_file() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", &local_reference_conf(2, ""));
-    let pid = dir.0.join("ntpkitd.pid");
+    let pid = dir.path().join("ntpkitd.pid");
     let daemon = Daemon::start(
         &conf,
         &[
@@ -184,7 +187,7 @@ fn serves_ipv4_and_ipv6_writes_and_removes_the_pid_file() {
 
 #[test]
 fn drops_privileges_after_binding() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", &local_reference_conf(3, ""));
     let daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:0", "-u", "nobody"], None);
     let status = std::fs::read_to_string(format!("/proc/{}/status", daemon.child.id())).unwrap();
@@ -237,9 +240,12 @@ fn the_example_config_serves_on_a_local_unprivileged_port() {
 /// with `-l` it logs to a file, readiness line included.
 #[test]
 fn detaches_and_logs_to_a_file() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", &local_reference_conf(3, ""));
-    let (log, pid) = (dir.0.join("ntpkitd.log"), dir.0.join("ntpkitd.pid"));
+    let (log, pid) = (
+        dir.path().join("ntpkitd.log"),
+        dir.path().join("ntpkitd.pid"),
+    );
     let status = ntpkitd()
         .args(["--listen", "127.0.0.1:12301", "-c"])
         .arg(&conf)
@@ -287,7 +293,7 @@ fn detaches_and_logs_to_a_file() {
 /// stratum 16), so that no client sets its clock from it.
 #[test]
 fn without_a_reference_it_serves_leap_3_stratum_16() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", "restrict default nomodify noquery\n");
     let daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:0"], None);
     let reply = query(daemon.addrs[0]);
@@ -298,7 +304,7 @@ fn without_a_reference_it_serves_leap_3_stratum_16() {
 /// log says so.
 #[test]
 fn without_cap_sys_time_the_clock_is_left_alone_and_the_log_says_why() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", &local_reference_conf(3, ""));
     let wrapped = common::without_sys_time(ntpkitd());
     let daemon = Daemon::start_command(wrapped, &conf, &["--listen", "127.0.0.1:0"]);
@@ -323,14 +329,14 @@ fn without_cap_sys_time_the_clock_is_left_alone_and_the_log_says_why() {
 /// the last line at a clean stop (besides once an hour).
 #[test]
 fn sysstats_counts_requests_by_version_and_writes_at_stop() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write(
         "ntp.conf",
         &local_reference_conf(
             3,
             &format!(
                 "statsdir {}/\nstatistics sysstats\nfilegen sysstats type none\n",
-                dir.0.display()
+                dir.path().display()
             ),
         ),
     );
@@ -353,7 +359,7 @@ fn sysstats_counts_requests_by_version_and_writes_at_stop() {
     client.send_to(&client_request(3), addr).unwrap();
     client.recv(&mut buf).unwrap();
     assert!(daemon.stop().success());
-    let text = std::fs::read_to_string(dir.0.join("sysstats")).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("sysstats")).unwrap();
     let line = text.lines().last().unwrap();
     let s = ntpkit_stats::SysStats::parse(line).unwrap();
     let c = s.counters;

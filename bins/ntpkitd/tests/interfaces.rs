@@ -14,8 +14,8 @@ use common::{
 /// A namespace whose "host" has interface `nic0` with 10.77.0.1 and 10.77.0.2 and
 /// interface `nic1` with 10.77.1.1 (the two ends of a veth pair, both kept here).
 fn two_interfaces() -> Netns {
-    let ns = Netns::new();
-    let ip = |args: &[&str]| run_ok(Command::new("ip").arg("-n").arg(&ns.0).args(args));
+    let ns = Netns::new("ntpkitd");
+    let ip = |args: &[&str]| run_ok(Command::new("ip").arg("-n").arg(ns.name()).args(args));
     ip(&[
         "link", "add", "nic0", "type", "veth", "peer", "name", "nic1",
     ]);
@@ -42,7 +42,7 @@ fn answered(out: &Output, server: &str) -> bool {
 #[test]
 fn interface_rules_serve_the_named_interface_only() {
     let ns = two_interfaces();
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     // ntpd's idiom: ignore everything, then name what to serve.
     let rules = "interface ignore all\ninterface listen nic0\n";
     let conf = dir.write("ntp.conf", &local_reference_conf(5, rules));
@@ -69,7 +69,7 @@ fn interface_rules_serve_the_named_interface_only() {
 fn a_wildcard_socket_answers_each_address_from_that_address() {
     require("chronyd");
     let ns = two_interfaces();
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", &local_reference_conf(5, ""));
     let daemon = Daemon::start(&conf, &["--listen", "0.0.0.0:123"], Some(&ns));
     // chronyd's client socket is connected to the server's address: the kernel drops a
@@ -79,7 +79,7 @@ fn a_wildcard_socket_answers_each_address_from_that_address() {
         c.args(["-Q", "-f", "/dev/null"])
             .arg(format!("server {server} iburst maxsamples 1"))
             .arg("cmdport 0")
-            .arg(format!("pidfile {}/chronyd.pid", dir.0.display()));
+            .arg(format!("pidfile {}/chronyd.pid", dir.path().display()));
         let out = without_sys_time(c).output().unwrap();
         let text = String::from_utf8_lossy(&out.stderr).to_string()
             + &String::from_utf8_lossy(&out.stdout);

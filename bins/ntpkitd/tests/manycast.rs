@@ -9,7 +9,7 @@ mod common;
 mod lan;
 
 use common::{Daemon, Netns, TempDir, local_reference_conf, wait_log};
-use lan::{Lan, seen, stratum};
+use lan::{seen, stratum};
 
 const GROUP: &str = "239.77.2.2";
 const KEYS: &str = "6 AES128CMAC 6d616e79636173742d6b65792d313238\n";
@@ -38,8 +38,8 @@ fn seconds_of(line: &str) -> f64 {
 
 #[test]
 fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
-    let dir = TempDir::new();
-    let mut lan = Lan::new();
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
     let s1 = lan.host(1);
     let s2 = lan.host(2);
     let s3 = lan.host(3);
@@ -67,7 +67,7 @@ fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
     let _good1 = server("s1", &s1.ns, KEYS, 2);
     let _good2 = server("s2", &s2.ns, KEYS, 2);
     let wrong = server("s3", &s3.ns, WRONG_KEYS, 1);
-    let stats = dir.0.join("stats");
+    let stats = dir.path().join("stats");
     std::fs::create_dir_all(&stats).unwrap();
     let mut client = daemon(
         &dir,
@@ -190,8 +190,8 @@ fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
 
 #[test]
 fn tos_maxdynamic_caps_the_manycast_servers_mobilised() {
-    let dir = TempDir::new();
-    let mut lan = Lan::new();
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
     let s1 = lan.host(1);
     let s2 = lan.host(2);
     let c = lan.host(9);
@@ -254,8 +254,8 @@ fn every_manycastclient_line_runs_its_own_group_and_key() {
     const A: &str = "224.0.1.1";
     const B: &str = "224.77.2.8";
     const C: &str = "224.77.2.9";
-    let dir = TempDir::new();
-    let mut lan = Lan::new();
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
     let (sa, sb, sc, c) = (lan.host(1), lan.host(2), lan.host(3), lan.host(9));
     let server = |name: &str, ns: &Netns, keys: &str, group: &str| {
         let conf = local_reference_conf(2, &format!("manycastserver {group}\n"));
@@ -365,8 +365,8 @@ fn every_manycastclient_line_runs_its_own_group_and_key() {
 fn tos_maxdynamic_caps_the_servers_of_all_manycastclient_lines_together() {
     const A: &str = "239.77.2.5";
     const B: &str = "239.77.2.6";
-    let dir = TempDir::new();
-    let mut lan = Lan::new();
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
     let (sa, sb, c) = (lan.host(1), lan.host(2), lan.host(9));
     let _a = keyed_daemon(
         &dir,

@@ -48,7 +48,7 @@ struct Setup {
 }
 
 fn serve(extra: &str) -> Setup {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     dir.write("ntp.keys", KEYS);
     dir.write(
         "wrong.keys",
@@ -58,10 +58,13 @@ fn serve(extra: &str) -> Setup {
         "ntp.conf",
         &local_reference_conf(
             5,
-            &format!("keys {}/ntp.keys\ntrustedkey 1-3\n{extra}", dir.0.display()),
+            &format!(
+                "keys {}/ntp.keys\ntrustedkey 1-3\n{extra}",
+                dir.path().display()
+            ),
         ),
     );
-    let ns = Netns::new();
+    let ns = Netns::new("ntpkitd");
     let daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:123"], Some(&ns));
     Setup {
         _dir: dir,
@@ -81,7 +84,7 @@ fn ntpdig_reports_offset_and_stratum() {
 #[test]
 fn ntpdig_authenticated_queries_md5_sha1_aes_cmac_are_accepted() {
     let s = serve("");
-    let keys = format!("{}/ntp.keys", s._dir.0.display());
+    let keys = format!("{}/ntp.keys", s._dir.path().display());
     for id in ["1", "2", "3"] {
         let out = ntpdig(&s.ns, &["-d", "-k", &keys, "-a", id]);
         let t = text(&out);
@@ -98,7 +101,7 @@ fn ntpdig_authenticated_queries_md5_sha1_aes_cmac_are_accepted() {
 #[test]
 fn ntpdig_with_a_wrong_key_is_refused() {
     let s = serve("");
-    let keys = format!("{}/wrong.keys", s._dir.0.display());
+    let keys = format!("{}/wrong.keys", s._dir.path().display());
     for id in ["1", "3"] {
         let out = ntpdig(&s.ns, &["-d", "-k", &keys, "-a", id]);
         let t = text(&out);

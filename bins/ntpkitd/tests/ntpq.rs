@@ -32,9 +32,9 @@ struct Setup {
 }
 
 fn serve(conf: &str) -> Setup {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", conf);
-    let ns = Netns::new();
+    let ns = Netns::new("ntpkitd");
     let daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:123"], Some(&ns));
     Setup {
         _dir: dir,
@@ -207,14 +207,14 @@ fn amplification_noquery_gets_nothing_and_mru_without_nonce_at_most_one_to_one()
 
 #[test]
 fn without_restrict_lines_only_loopback_may_query() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let conf = dir.write("ntp.conf", GPS_STRATUM_1);
-    let ns = Netns::new();
+    let ns = Netns::new("ntpkitd");
     // A documentation address on the namespace's own loopback device: traffic to it stays in
     // the namespace, but it is not a loopback address, so ntpkitd sees a network source.
     common::run_ok(std::process::Command::new("ip").args([
         "-n",
-        &ns.0,
+        ns.name(),
         "addr",
         "add",
         "192.0.2.77/32",

@@ -77,11 +77,23 @@ fn sent(out: Output) {
 #[test]
 fn spoofed_loopback_source_from_a_real_interface_gets_no_reply() {
     require("python3");
-    let (s, a) = (Netns::new(), Netns::new());
+    let (s, a) = (Netns::new("ntpkitd"), Netns::new("ntpkitd"));
     run_ok(Command::new("ip").args([
-        "-n", &s.0, "link", "add", "vs", "type", "veth", "peer", "name", "va", "netns", &a.0,
+        "-n",
+        s.name(),
+        "link",
+        "add",
+        "vs",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "va",
+        "netns",
+        a.name(),
     ]));
-    let ip = |ns: &Netns, args: &[&str]| run_ok(Command::new("ip").arg("-n").arg(&ns.0).args(args));
+    let ip =
+        |ns: &Netns, args: &[&str]| run_ok(Command::new("ip").arg("-n").arg(ns.name()).args(args));
     ip(&s, &["addr", "add", "10.88.0.1/24", "dev", "vs"]);
     ip(&a, &["addr", "add", "10.88.0.2/24", "dev", "va"]);
     ip(&s, &["link", "set", "vs", "up"]);
@@ -96,7 +108,7 @@ fn spoofed_loopback_source_from_a_real_interface_gets_no_reply() {
     ] {
         run_ok(s.command("sysctl").args(["-q", "-w", key]));
     }
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     // The restrict list trusts the loopback, as ntpd's default configurations do.
     let conf = dir.write(
         "ntp.conf",

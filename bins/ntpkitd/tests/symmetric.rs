@@ -20,8 +20,8 @@ fn start(dir: &TempDir, ns: &Netns, name: &str, port: u16, conf: &str) -> Daemon
 
 #[test]
 fn two_authenticated_peers_synchronise_and_an_unkeyed_one_mobilises_nothing() {
-    let dir = TempDir::new();
-    let ns = Netns::new();
+    let dir = TempDir::new("ntpkitd");
+    let ns = Netns::new("ntpkitd");
     let _chronyd = chronyd_server(&ns, &dir, 11123);
     let mut a = start(
         &dir,

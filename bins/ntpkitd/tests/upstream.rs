@@ -28,14 +28,14 @@ fn ntpsec_server(ns: &Netns, dir: &TempDir, extra: &str) -> Peer {
     );
     Command::new("chmod")
         .arg("777")
-        .arg(&dir.0)
+        .arg(dir.path())
         .status()
         .unwrap();
     let conf = dir.write(
         "ntpsec.conf",
         &format!(
             "tos orphan 1 orphanwait 0\ndriftfile {d}/ntpsec.drift\nlogfile {d}/ntpsec.log\n{extra}\n",
-            d = dir.0.display()
+            d = dir.path().display()
         ),
     );
     let mut c = ns.command("setpriv");
@@ -57,8 +57,8 @@ fn chrony_measurement(ns: &Netns, dir: &TempDir, port: u16) -> Vec<String> {
         .args(["chronyd", "-Q", "-f", "/dev/null"])
         .arg(format!("server 127.0.0.1 port {port} iburst maxsamples 1"))
         .arg("cmdport 0")
-        .arg(format!("pidfile {}/q.pid", dir.0.display()))
-        .arg(format!("logdir {}", dir.0.display()))
+        .arg(format!("pidfile {}/q.pid", dir.path().display()))
+        .arg(format!("logdir {}", dir.path().display()))
         .arg("log measurements");
     let out = c.output().unwrap();
     assert!(
@@ -66,7 +66,7 @@ fn chrony_measurement(ns: &Netns, dir: &TempDir, port: u16) -> Vec<String> {
         "chronyd -Q failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let log = std::fs::read_to_string(dir.0.join("measurements.log")).unwrap();
+    let log = std::fs::read_to_string(dir.path().join("measurements.log")).unwrap();
     let line = log.lines().last().unwrap().to_owned();
     line.split_whitespace().map(str::to_owned).collect()
 }
@@ -74,8 +74,8 @@ fn chrony_measurement(ns: &Netns, dir: &TempDir, port: u16) -> Vec<String> {
 #[test]
 fn chain_chronyd_to_ntpkitd_to_ntpdig_and_chronyd_reports_stratum_2_and_our_peer() {
     require("ntpdig");
-    let dir = TempDir::new();
-    let ns = Netns::new();
+    let dir = TempDir::new("ntpkitd");
+    let ns = Netns::new("ntpkitd");
     let _chronyd = chronyd_server(&ns, &dir, 11123);
     let conf = dir.write(
         "ntp.conf",
@@ -116,8 +116,8 @@ fn ntpsec_keys(dir: &TempDir) -> PathBuf {
 }
 
 fn authenticated_upstream(key: u16, our_keys: &str) -> (Daemon, Option<String>) {
-    let dir = TempDir::new();
-    let ns = Netns::new();
+    let dir = TempDir::new("ntpkitd");
+    let ns = Netns::new("ntpkitd");
     let keys = ntpsec_keys(&dir);
     let _ntpd = ntpsec_server(
         &ns,
@@ -156,8 +156,8 @@ fn ntpsec_upstream_with_md5_and_aes_cmac_keys_synchronises() {
 
 #[test]
 fn ntpsec_upstream_without_a_key_synchronises() {
-    let dir = TempDir::new();
-    let ns = Netns::new();
+    let dir = TempDir::new("ntpkitd");
+    let ns = Netns::new("ntpkitd");
     let _ntpd = ntpsec_server(&ns, &dir, "");
     let conf = dir.write("ntp.conf", "server 127.0.0.1 iburst minpoll 3 maxpoll 4\n");
     let mut daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:12300"], Some(&ns));
@@ -175,8 +175,8 @@ fn chronyd_upstream_with_an_md5_key_synchronises_and_a_wrong_key_does_not() {
         (SHARED_SECRET_HEX, true),
         ("00112233445566778899aabbccddeeff", false),
     ] {
-        let dir = TempDir::new();
-        let ns = Netns::new();
+        let dir = TempDir::new("ntpkitd");
+        let ns = Netns::new("ntpkitd");
         let chrony_keys = dir.write("chrony.keys", &format!("1 MD5 HEX:{SHARED_SECRET_HEX}\n"));
         let _chronyd = chronyd_server_with(
             &ns,
@@ -224,7 +224,7 @@ fn ntpsec_upstream_with_a_wrong_key_is_never_used() {
 /// kisses ntpdig and ntpq accept (tests/ntpdig.rs), and this test proves the wiring.
 #[test]
 fn a_rate_kiss_raises_our_poll_interval() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ntpkitd");
     let server_conf = dir.write(
         "server.conf",
         &common::local_reference_conf(
@@ -257,10 +257,10 @@ fn a_rate_kiss_raises_our_poll_interval() {
 
 #[test]
 fn statistics_files_record_the_peer_the_loop_and_raw_packets() {
-    let dir = TempDir::new();
-    let ns = Netns::new();
+    let dir = TempDir::new("ntpkitd");
+    let ns = Netns::new("ntpkitd");
     let _chronyd = chronyd_server(&ns, &dir, 11123);
-    let stats = dir.0.join("stats");
+    let stats = dir.path().join("stats");
     std::fs::create_dir_all(&stats).unwrap();
     let conf = dir.write(
         "ntp.conf",
@@ -328,8 +328,8 @@ fn field(listing: &str, name: &str) -> Option<String> {
 
 #[test]
 fn ntpq_lists_the_association_and_its_variables() {
-    let dir = TempDir::new();
-    let ns = Netns::new();
+    let dir = TempDir::new("ntpkitd");
+    let ns = Netns::new("ntpkitd");
     let _chronyd = chronyd_server(&ns, &dir, 11123);
     let conf = dir.write(
         "ntp.conf",

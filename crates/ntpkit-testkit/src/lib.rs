@@ -12,9 +12,11 @@
 #![forbid(unsafe_code)]
 
 mod chronyd;
+mod lan;
 mod netns;
 mod tempdir;
 
 pub use chronyd::{KillOnDrop, LocalChronyd, free_udp_port, ntpsec_tool, without_sys_time};
+pub use lan::{Lan, LanHost, ip};
 pub use netns::{Netns, require, run_ok};
 pub use tempdir::TempDir;

@@ -13,12 +13,16 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 impl Netns {
     /// Creates `ntpkit-TAG-PID-N` and brings its loopback up.
     pub fn new(tag: &str) -> Self {
-        require("ip");
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("ntpkit-{tag}-{}-{n}", std::process::id());
-        run_ok(Command::new("ip").args(["netns", "add", &name]));
-        let ns = Self(name);
-        run_ok(Command::new("ip").args(["-n", &ns.0, "link", "set", "lo", "up"]));
+        Self::named(&format!("ntpkit-{tag}-{}-{n}", std::process::id()))
+    }
+
+    /// Creates namespace `name` (which must be unique) and brings its loopback up.
+    pub fn named(name: &str) -> Self {
+        require("ip");
+        run_ok(Command::new("ip").args(["netns", "add", name]));
+        let ns = Self(name.to_owned());
+        run_ok(Command::new("ip").args(["-n", name, "link", "set", "lo", "up"]));
         ns
     }
 

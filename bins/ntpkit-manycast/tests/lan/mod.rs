@@ -1,64 +1,25 @@
-//! A multicast LAN of network namespaces for the tests: one namespace holding a bridge
-//! (multicast snooping off, so every group datagram floods), and one namespace per host,
-//! joined to the bridge by a veth pair whose host end is `eth0` with an address in
-//! 10.77.N.0/24 (and fd77:N::/64) and routes for 224.0.0.0/4 and ff05::/16 (PEERS.md's
-//! multicast recipe). Everything is
-//! deleted on drop; processes started here are killed on drop.
+//! The manycast tests' multicast LAN (ntpkit-testkit's, in 10.77.S.0/24 and fd77:S::/64),
+//! and `ntpkit-manycast` processes started on it. Everything is deleted on drop; processes
+//! started here are killed on drop.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
+use ntpkit_testkit::LanHost;
+pub(crate) use ntpkit_testkit::ip;
 
-fn run_ok(c: &mut Command) -> Output {
-    let out = c
-        .output()
-        .expect("`ip` (iproute2) is needed for the multicast tests");
-    assert!(
-        out.status.success(),
-        "{c:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-pub(crate) fn ip(args: &[&str]) {
-    run_ok(Command::new("ip").args(args));
-}
-
-/// The LAN: its bridge namespace and the host namespaces added so far.
+/// ntpkit-testkit's LAN in 10.77.S.0/24, keeping its hosts' namespaces while it lives.
 pub(crate) struct Lan {
-    tag: String,
-    subnet: u32,
-    bridge: String,
-    hosts: Vec<String>,
+    lan: ntpkit_testkit::Lan,
+    hosts: Vec<LanHost>,
 }
 
 impl Lan {
     pub(crate) fn new() -> Self {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let tag = format!("mc{}x{n}", std::process::id() % 100_000);
-        let bridge = format!("{tag}br");
-        ip(&["netns", "add", &bridge]);
-        ip(&[
-            "-n",
-            &bridge,
-            "link",
-            "add",
-            "br0",
-            "type",
-            "bridge",
-            "mcast_snooping",
-            "0",
-        ]);
-        ip(&["-n", &bridge, "link", "set", "br0", "up"]);
         Self {
-            tag,
-            subnet: 10 + (std::process::id() % 40) * 5 + n,
-            bridge,
+            lan: ntpkit_testkit::Lan::new(77),
             hosts: Vec::new(),
         }
     }
@@ -66,59 +27,10 @@ impl Lan {
     /// Adds a host; returns its namespace name and IPv4 address (10.77.S.`last`); it also
     /// has fd77:S::`last` and a route for the site-local IPv6 groups (ff05::/16).
     pub(crate) fn host(&mut self, last: u8) -> (String, String) {
-        let ns = format!("{}h{last}", self.tag);
-        let outer = format!("{}p{last}", self.tag);
-        ip(&["netns", "add", &ns]);
-        self.hosts.push(ns.clone());
-        ip(&["-n", &ns, "link", "set", "lo", "up"]);
-        ip(&[
-            "-n",
-            &ns,
-            "link",
-            "add",
-            "eth0",
-            "type",
-            "veth",
-            "peer",
-            "name",
-            &outer,
-            "netns",
-            &self.bridge,
-        ]);
-        ip(&[
-            "-n",
-            &self.bridge,
-            "link",
-            "set",
-            &outer,
-            "master",
-            "br0",
-            "up",
-        ]);
-        let addr = format!("10.77.{}.{last}", self.subnet);
-        ip(&[
-            "-n",
-            &ns,
-            "addr",
-            "add",
-            &format!("{addr}/24"),
-            "dev",
-            "eth0",
-        ]);
-        ip(&["-n", &ns, "link", "set", "eth0", "up"]);
-        ip(&["-n", &ns, "route", "add", "224.0.0.0/4", "dev", "eth0"]);
-        let v6 = format!("fd77:{}::{last}/64", self.subnet);
-        ip(&["-n", &ns, "-6", "addr", "add", &v6, "dev", "eth0", "nodad"]);
-        ip(&["-n", &ns, "-6", "route", "add", "ff05::/16", "dev", "eth0"]);
-        (ns, addr)
-    }
-}
-
-impl Drop for Lan {
-    fn drop(&mut self) {
-        for ns in self.hosts.iter().chain([&self.bridge]) {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
+        let host = self.lan.host(last);
+        let named = (host.ns.name().to_owned(), host.addr.clone());
+        self.hosts.push(host);
+        named
     }
 }
 

@@ -6,108 +6,20 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
+pub use ntpkit_testkit::{Netns, TempDir, require, run_ok};
 
-fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A directory under the system temp dir, removed on drop (world-writable: chronyd drops
-/// root to its own user and must write its logs there).
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        let p = std::env::temp_dir().join(unique("ntpkitd-test"));
-        std::fs::create_dir_all(&p).unwrap();
-        Command::new("chmod").arg("777").arg(&p).status().unwrap();
-        Self(p)
-    }
-
-    pub fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Fails the test with the install hint when a peer program is missing.
-pub fn require(program: &str) {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {program}"))
-        .output()
-        .unwrap();
-    assert!(
-        found.status.success(),
-        "{program} is not installed: run `bash .ci/install-peers`"
-    );
-}
-
-/// A network namespace with its loopback up, deleted on drop.
-pub struct Netns(pub String);
-
-impl Netns {
-    pub fn new() -> Self {
-        require("ip");
-        let name = unique("ntpkit");
-        run_ok(Command::new("ip").args(["netns", "add", &name]));
-        let ns = Self(name);
-        run_ok(Command::new("ip").args(["-n", &ns.0, "link", "set", "lo", "up"]));
-        ns
-    }
-
-    /// `program args` inside the namespace.
-    pub fn command(&self, program: &str) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.0, program]);
-        c
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        // Processes in the namespace are the tests' own daemons, killed by their own drop.
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-pub fn run_ok(c: &mut Command) -> Output {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{c:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// A peer command that can never set the clock: CAP_SYS_TIME dropped from every set.
-pub fn without_sys_time(mut c: Command) -> Command {
-    let mut wrapped = Command::new("setpriv");
-    wrapped.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"]);
-    wrapped.arg(c.get_program());
+/// `c` (program, arguments, directory) run without CAP_SYS_TIME in any capability set.
+pub fn without_sys_time(c: Command) -> Command {
+    let mut wrapped = ntpkit_testkit::without_sys_time(c.get_program());
     wrapped.args(c.get_args());
     if let Some(dir) = c.get_current_dir() {
         wrapped.current_dir(dir);
     }
-    let _ = &mut c;
     wrapped
 }
 
@@ -295,7 +207,7 @@ pub fn chronyd_server_with(ns: &Netns, dir: &TempDir, port: u16, extra: &str) ->
         &format!(
             "local stratum 1\nallow 127.0.0.1\nport {port}\nbindaddress 127.0.0.1\ncmdport 0\n\
              pidfile {d}/chronyd.pid\ndriftfile {d}/chrony.drift\n{extra}\n",
-            d = dir.0.display()
+            d = dir.path().display()
         ),
     );
     let mut c = ns.command("setpriv");

@@ -1,144 +1,16 @@
-//! A LAN of network namespaces for the broadcast and manycast tests: one namespace holding a
-//! bridge (multicast snooping off, so every group datagram floods), and one per host, joined
-//! to the bridge by a veth pair whose host end is `eth0` with an address in 10.88.S.0/24
-//! and fd88:S::/64, routes for 224.0.0.0/4 and ff05::/16 (PEERS.md's multicast recipe) and
-//! its loopback up (the same shape as ntpkit-manycast's test LAN; everything is deleted on
-//! drop); and the log and ntpdig helpers those tests share.
+//! The broadcast and manycast tests' LAN (ntpkit-testkit's, in 10.88.S.0/24 and
+//! fd88:S::/64) and the log, ntpdig and rawstats helpers those tests share.
 
 #![allow(dead_code, unreachable_pub)]
 
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::Output;
 
-use crate::common::{Daemon, Netns, require, run_ok, wait_log, without_sys_time};
+use crate::common::{Daemon, Netns, require, wait_log, without_sys_time};
+pub use ntpkit_testkit::Lan;
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
-fn ip(args: &[&str]) {
-    run_ok(Command::new("ip").args(args));
-}
-
-/// The LAN: its bridge namespace and the hosts added so far.
-pub struct Lan {
-    tag: String,
-    /// The third octet of the LAN's 10.88.S.0/24.
-    pub subnet: u32,
-    bridge: String,
-    hosts: Vec<String>,
-}
-
-/// One host on the LAN.
-pub struct Host {
-    pub ns: Netns,
-    /// Its IPv4 address.
-    pub addr: String,
-    /// Its IPv6 address.
-    pub addr6: String,
-}
-
-impl Lan {
-    pub fn new() -> Self {
-        crate::common::require("ip");
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let tag = format!("bc{}x{n}", std::process::id() % 100_000);
-        let bridge = format!("{tag}br");
-        ip(&["netns", "add", &bridge]);
-        ip(&[
-            "-n",
-            &bridge,
-            "link",
-            "add",
-            "br0",
-            "type",
-            "bridge",
-            "mcast_snooping",
-            "0",
-        ]);
-        ip(&["-n", &bridge, "link", "set", "br0", "up"]);
-        Self {
-            tag,
-            subnet: (std::process::id() % 50) * 5 + n,
-            bridge,
-            hosts: Vec::new(),
-        }
-    }
-
-    /// The LAN's IPv4 broadcast address.
-    pub fn broadcast_address(&self) -> String {
-        format!("10.88.{}.255", self.subnet)
-    }
-
-    /// Adds host 10.88.S.`last`.
-    pub fn host(&mut self, last: u8) -> Host {
-        let ns = format!("{}h{last}", self.tag);
-        let outer = format!("{}p{last}", self.tag);
-        ip(&["netns", "add", &ns]);
-        self.hosts.push(ns.clone());
-        ip(&["-n", &ns, "link", "set", "lo", "up"]);
-        ip(&[
-            "-n",
-            &ns,
-            "link",
-            "add",
-            "eth0",
-            "type",
-            "veth",
-            "peer",
-            "name",
-            &outer,
-            "netns",
-            &self.bridge,
-        ]);
-        ip(&[
-            "-n",
-            &self.bridge,
-            "link",
-            "set",
-            &outer,
-            "master",
-            "br0",
-            "up",
-        ]);
-        let addr = format!("10.88.{}.{last}", self.subnet);
-        ip(&[
-            "-n",
-            &ns,
-            "addr",
-            "add",
-            &format!("{addr}/24"),
-            "dev",
-            "eth0",
-        ]);
-        ip(&["-n", &ns, "link", "set", "eth0", "up"]);
-        ip(&["-n", &ns, "route", "add", "224.0.0.0/4", "dev", "eth0"]);
-        let addr6 = format!("fd88:{}::{last}", self.subnet);
-        ip(&[
-            "-n",
-            &ns,
-            "-6",
-            "addr",
-            "add",
-            &format!("{addr6}/64"),
-            "dev",
-            "eth0",
-            "nodad",
-        ]);
-        ip(&["-n", &ns, "-6", "route", "add", "ff05::/16", "dev", "eth0"]);
-        Host {
-            ns: Netns(ns),
-            addr,
-            addr6,
-        }
-    }
-}
-
-impl Drop for Lan {
-    fn drop(&mut self) {
-        // The hosts' namespaces go with their Netns; the bridge last.
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.bridge])
-            .status();
-    }
+/// The tests' LAN: 10.88.S.0/24 (ntpkit-manycast's tests use 10.77).
+pub fn lan() -> Lan {
+    Lan::new(88)
 }
 
 // What the broadcast and manycast tests read from the daemons and from NTPsec's ntpdig.
