@@ -14,26 +14,19 @@ use ntpkit_assoc::ServerState;
 use ntpkit_assoc::broadcast::{
     BroadcastClient, BroadcastClientConfig, BroadcastServer, BroadcastServerConfig,
 };
-use ntpkit_auth::{Key, KeyId, KeyStore, MacAlgorithm, append_mac};
+use ntpkit_auth::append_mac;
+use ntpkit_fuzz::{Lcg, md5_keys};
 use ntpkit_wire::{NtpDuration, NtpTimestamp, Precision, ReferenceId, Stratum};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, datagram)) = data.split_first() else {
         return;
     };
-    let mut keys = KeyStore::new();
-    let id = KeyId::new(1).unwrap();
-    keys.insert(id, Key::from_ascii(MacAlgorithm::Md5, "fuzz-key").unwrap())
-        .unwrap();
-    keys.trust(id);
+    let (keys, id) = md5_keys();
     let mut config = BroadcastClientConfig::default();
     config.key = Some(id);
     config.max_sessions = 1;
-    let mut seed = 0x1234_5678u32;
-    let rng = move || {
-        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        seed
-    };
+    let rng = Lcg::START;
     let mut client = BroadcastClient::new(config, rng).unwrap();
     let mut sc = BroadcastServerConfig::default();
     sc.key = Some(id);
@@ -62,7 +55,11 @@ fuzz_target!(|data: &[u8]| {
         let n = append_mac(&keys, id, &mut bytes, 48).unwrap();
         bytes.truncate(n);
     }
-    let from = if selector & 8 == 8 { "192.0.2.7:123".parse().unwrap() } else { known };
+    let from = if selector & 8 == 8 {
+        "192.0.2.7:123".parse().unwrap()
+    } else {
+        known
+    };
     let before: Vec<_> = client.servers().collect();
     let timeout = client.poll_timeout();
     let now = Duration::from_secs(64);

@@ -9,25 +9,17 @@ use core::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use ntpkit_assoc::client::{ClientAssociation, ClientConfig};
-use ntpkit_auth::{Key, KeyId, KeyStore, MacAlgorithm};
+use ntpkit_fuzz::{Lcg, md5_keys};
 use ntpkit_wire::NtpTimestamp;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, reply)) = data.split_first() else {
         return;
     };
-    let mut keys = KeyStore::new();
-    let id = KeyId::new(1).unwrap();
-    keys.insert(id, Key::from_ascii(MacAlgorithm::Md5, "fuzz-key").unwrap())
-        .unwrap();
-    keys.trust(id);
+    let (keys, id) = md5_keys();
     let mut config = ClientConfig::default();
     config.key = (selector & 1 == 1).then_some(id);
-    let mut seed = 0x1234_5678u32;
-    let rng = move || {
-        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        seed
-    };
+    let rng = Lcg::START;
     let mut assoc = ClientAssociation::new(config, Duration::ZERO, rng);
     assoc.handle_timeout(Duration::ZERO);
     let mut request = [0u8; 68];

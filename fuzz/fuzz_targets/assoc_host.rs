@@ -15,29 +15,21 @@ use ntpkit_assoc::client::ClientConfig;
 use ntpkit_assoc::host::{Host, MAX_QUEUED_EVENTS, SourceConfig};
 use ntpkit_auth::KeyStore;
 use ntpkit_clock::{ClockOptions, SourceId};
+use ntpkit_fuzz::Lcg;
 use ntpkit_wire::{LeapIndicator, NtpDuration, NtpTimestamp, ReferenceId, Stratum};
-
-type Rng = Box<dyn FnMut() -> u32>;
-
-fn rng(mut seed: u32) -> Rng {
-    Box::new(move || {
-        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        seed
-    })
-}
 
 fuzz_target!(|data: &[u8]| {
     let keys = KeyStore::new();
-    let Ok(mut host) = Host::<Rng>::new(ClockOptions::default(), -20, Some(0.0), Duration::ZERO)
+    let Ok(mut host) = Host::<Lcg>::new(ClockOptions::default(), -20, Some(0.0), Duration::ZERO)
     else {
         return;
     };
     let mut ids: Vec<SourceId> = Vec::new();
     let mut last_request: Vec<(SourceId, [u8; 8])> = Vec::new();
-    let add = |host: &mut Host<Rng>, ids: &mut Vec<SourceId>, ephemeral: bool| {
+    let add = |host: &mut Host<Lcg>, ids: &mut Vec<SourceId>, ephemeral: bool| {
         let mut config = SourceConfig::new(ClientConfig::default(), ReferenceId([10, 0, 0, 1]));
         config.ephemeral = ephemeral;
-        ids.push(host.add_source(config, Duration::ZERO, rng(ids.len() as u32)));
+        ids.push(host.add_source(config, Duration::ZERO, Lcg(ids.len() as u32)));
     };
     for _ in 0..3 {
         add(&mut host, &mut ids, false);

@@ -15,29 +15,34 @@ use core::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use ntpkit_access::Decision;
 use ntpkit_assoc::host::Host;
-use ntpkit_assoc::manycast::{ManycastClient, ManycastConfig, ManycastServer, ManycastServerOutcome};
+use ntpkit_assoc::manycast::{
+    ManycastClient, ManycastConfig, ManycastServer, ManycastServerOutcome,
+};
 use ntpkit_assoc::{Request, ServerState};
-use ntpkit_auth::{Key, KeyId, KeyStore, MacAlgorithm, append_mac};
+use ntpkit_auth::append_mac;
 use ntpkit_clock::ClockOptions;
+use ntpkit_fuzz::{Lcg, add_md5_key, md5_keys};
 use ntpkit_wire::{NtpTimestamp, Precision, ReferenceId, Stratum};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, datagram)) = data.split_first() else {
         return;
     };
-    let mut keys = KeyStore::new();
-    let id = KeyId::new(1).unwrap();
-    keys.insert(id, Key::from_ascii(MacAlgorithm::Md5, "fuzz-key").unwrap())
-        .unwrap();
-    keys.trust(id);
+    let (mut keys, id) = md5_keys();
     let t0 = NtpTimestamp::from_unix(1_800_000_000, 0);
     if selector & 8 == 8 {
         let mut server = ManycastServer::default();
         let state = ServerState::local_reference(Stratum(2), ReferenceId(*b"LOCL"), Precision(-20));
         let mut out = [0u8; 1024];
         let from = "192.0.2.1:123".parse().unwrap();
-        let o = server.respond(&Request::new(datagram, from, t0), &state, &keys,
-            |_, _| Decision::Serve, &mut out, || t0);
+        let o = server.respond(
+            &Request::new(datagram, from, t0),
+            &state,
+            &keys,
+            |_, _| Decision::Serve,
+            &mut out,
+            || t0,
+        );
         if let ManycastServerOutcome::Reply(r) = o {
             assert!(r.len <= datagram.len());
         }
@@ -47,16 +52,9 @@ fuzz_target!(|data: &[u8]| {
     config.client.key = Some(id);
     config.max_sessions = 1;
     let host = Host::new(ClockOptions::default(), -20, None, Duration::ZERO).unwrap();
-    let mut seed = 0x1234_5678u32;
-    let rng = move || {
-        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        seed
-    };
+    let rng = Lcg::START;
     let mut client = ManycastClient::new(config, host, rng, Duration::ZERO).unwrap();
-    let second = KeyId::new(2).unwrap();
-    keys.insert(second, Key::from_ascii(MacAlgorithm::Md5, "fuzz-key-2").unwrap())
-        .unwrap();
-    keys.trust(second);
+    let second = add_md5_key(&mut keys, 2, "fuzz-key-2");
     if selector & 16 == 16 {
         let mut other = ManycastConfig::default();
         other.client.key = Some(second);
@@ -69,8 +67,15 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut other = [0u8; 68];
     let aimed_at_second = selector & 48 == 48
-        && matches!(client.poll_transmit(Duration::ZERO, t0, &keys, &mut other), Ok(Some(_)));
-    let (aim, aim_key) = if aimed_at_second { (other, second) } else { (solicitation, id) };
+        && matches!(
+            client.poll_transmit(Duration::ZERO, t0, &keys, &mut other),
+            Ok(Some(_))
+        );
+    let (aim, aim_key) = if aimed_at_second {
+        (other, second)
+    } else {
+        (solicitation, id)
+    };
     let known: std::net::SocketAddr = "192.0.2.9:123".parse().unwrap();
     if selector & 4 == 4 {
         // Mobilise one genuine server first.
@@ -98,7 +103,11 @@ fuzz_target!(|data: &[u8]| {
         let len = append_mac(&keys, aim_key, &mut bytes, 48).unwrap();
         bytes.truncate(len);
     }
-    let from = if selector & 4 == 4 { known } else { "192.0.2.7:123".parse().unwrap() };
+    let from = if selector & 4 == 4 {
+        known
+    } else {
+        "192.0.2.7:123".parse().unwrap()
+    };
     let before: Vec<_> = client.servers().to_vec();
     let t4 = NtpTimestamp::from_unix(1_800_000_000, 1_000_000);
     let result = client.handle_packet(Duration::from_millis(2), from, &bytes, t4, &keys);

@@ -13,10 +13,9 @@ use libfuzzer_sys::fuzz_target;
 use ntpkit_access::{Decision, SessionLimits};
 use ntpkit_assoc::ServerState;
 use ntpkit_assoc::symmetric::{PassivePolicy, SymmetricAssociation, SymmetricConfig};
-use ntpkit_auth::{Key, KeyId, KeyStore, MacAlgorithm, append_mac};
-use ntpkit_wire::{
-    LeapIndicator, Mode, NtpHeader, NtpTimestamp, Precision, ReferenceId, Stratum,
-};
+use ntpkit_auth::append_mac;
+use ntpkit_fuzz::{Lcg, md5_keys};
+use ntpkit_wire::{LeapIndicator, Mode, NtpHeader, NtpTimestamp, Precision, ReferenceId, Stratum};
 
 fn state<R: core::fmt::Debug>(a: &SymmetricAssociation<R>) -> String {
     let s = format!("{a:?}");
@@ -24,25 +23,11 @@ fn state<R: core::fmt::Debug>(a: &SymmetricAssociation<R>) -> String {
     s[..cut].to_string()
 }
 
-#[derive(Clone, Debug)]
-struct Lcg(u32);
-
-impl ntpkit_assoc::ClientRng for Lcg {
-    fn next_u32(&mut self) -> u32 {
-        self.0 = self.0.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        self.0
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, datagram)) = data.split_first() else {
         return;
     };
-    let mut keys = KeyStore::new();
-    let id = KeyId::new(1).unwrap();
-    keys.insert(id, Key::from_ascii(MacAlgorithm::Md5, "fuzz-key").unwrap())
-        .unwrap();
-    keys.trust(id);
+    let (keys, id) = md5_keys();
 
     // Mobilisation: a refusal takes nothing.
     let mut policy = PassivePolicy::new(SessionLimits::new(4, 2));
@@ -53,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
     let mut config = SymmetricConfig::default();
     config.key = (selector & 1 == 1).then_some(id);
     let system = ServerState::local_reference(Stratum(2), ReferenceId(*b"LOCL"), Precision(-20));
-    let mut assoc = SymmetricAssociation::new(config, Duration::ZERO, Lcg(0x1234_5678));
+    let mut assoc = SymmetricAssociation::new(config, Duration::ZERO, Lcg::START);
     let mut ours = [0u8; 68];
     let mut now = Duration::ZERO;
     let mut t1 = NtpTimestamp::from_unix(1_800_000_000, 0);
@@ -82,7 +67,10 @@ fuzz_target!(|data: &[u8]| {
         now = assoc.poll_timeout().unwrap();
         t1 = NtpTimestamp::from_unix(1_800_000_064, 0);
         assoc.handle_timeout(now);
-        assoc.poll_transmit(now, t1, &system, &keys, &mut ours).unwrap().unwrap();
+        assoc
+            .poll_transmit(now, t1, &system, &keys, &mut ours)
+            .unwrap()
+            .unwrap();
     }
     let mut packet = datagram.to_vec();
     if selector & 4 == 4 {

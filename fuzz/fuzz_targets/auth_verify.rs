@@ -3,9 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ntpkit_auth::{
-    Key, KeyId, KeyStore, MacAlgorithm, verify, verify_packet, verify_packet_for,
-};
+use ntpkit_auth::{Key, KeyId, KeyStore, MacAlgorithm, verify, verify_packet, verify_packet_for};
 
 /// Key ids 1..=6; the seed generator (fuzz/seeds/auth_verify) uses the same secrets.
 const KEYS: [(MacAlgorithm, &[u8]); 6] = [
@@ -14,7 +12,10 @@ const KEYS: [(MacAlgorithm, &[u8]); 6] = [
     (MacAlgorithm::Sha256, b"fuzz-sha256-key"),
     (MacAlgorithm::HmacSha256, b"fuzz-hmac-key"),
     (MacAlgorithm::Aes128Cmac, b"0123456789abcdef"),
-    (MacAlgorithm::Aes256Cmac, b"0123456789abcdef0123456789abcdef"),
+    (
+        MacAlgorithm::Aes256Cmac,
+        b"0123456789abcdef0123456789abcdef",
+    ),
 ];
 
 fn store() -> KeyStore {

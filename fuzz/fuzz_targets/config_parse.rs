@@ -15,12 +15,22 @@ fuzz_target!(|data: &[u8]| {
     let main = files.next().unwrap_or("");
     let others: Vec<&str> = files.collect();
     let mut loader = |_from: &str, path: &str| -> Result<Included, String> {
-        let index: usize = path.strip_prefix('f').and_then(|n| n.parse().ok()).ok_or("no such file")?;
+        let index: usize = path
+            .strip_prefix('f')
+            .and_then(|n| n.parse().ok())
+            .ok_or("no such file")?;
         let text = others.get(index.wrapping_sub(1)).ok_or("no such file")?;
-        Ok(Included { name: path.to_string(), text: text.to_string() })
+        Ok(Included {
+            name: path.to_string(),
+            text: text.to_string(),
+        })
     };
     for lenient in [false, true] {
-        let options = ParseOptions { lenient, max_include_depth: 4, ..ParseOptions::default() };
+        let options = ParseOptions {
+            lenient,
+            max_include_depth: 4,
+            ..ParseOptions::default()
+        };
         if let Ok(parsed) = parse_config_with_includes("fuzz.conf", main, &options, &mut loader) {
             let printed = parsed.config.to_string();
             let again = parse_config("printed.conf", &printed, &ParseOptions::default())

@@ -32,9 +32,20 @@ fuzz_target!(|data: &[u8]| {
     let state = ServerState::local_reference(Stratum(2), ReferenceId(*b"LOCL"), Precision(-20));
     let now = NtpTimestamp::from_unix(1_800_000_000 + i64::from(selector >> 3), 0);
     let info = SystemInfo::new(&state, now);
-    let source = if loopback { "127.0.0.1:4000" } else { "192.0.2.1:4000" };
+    let source = if loopback {
+        "127.0.0.1:4000"
+    } else {
+        "192.0.2.1:4000"
+    };
     let rows: Vec<MruRow> = (0..40u8)
-        .map(|i| MruRow::new(format!("192.0.2.{i}:123").parse().unwrap(), now, now, u32::from(i)))
+        .map(|i| {
+            MruRow::new(
+                format!("192.0.2.{i}:123").parse().unwrap(),
+                now,
+                now,
+                u32::from(i),
+            )
+        })
         .collect();
     let mut sent = 0usize;
     // A nonce first (so READ_MRU can succeed when the input echoes it), then the input.

@@ -8,12 +8,20 @@ use libfuzzer_sys::fuzz_target;
 use ntpkit_stats::{StatRecord, StatsConfig, StatsKind};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else { return };
-    let Ok(line) = std::str::from_utf8(rest) else { return };
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(line) = std::str::from_utf8(rest) else {
+        return;
+    };
     let kind = StatsKind::ALL[usize::from(selector) % StatsKind::ALL.len()];
     if let Ok(record) = StatRecord::parse(kind, line) {
         let printed = record.to_string();
-        assert_eq!(printed, line.strip_suffix('\n').unwrap_or(line), "print-back differs");
+        assert_eq!(
+            printed,
+            line.strip_suffix('\n').unwrap_or(line),
+            "print-back differs"
+        );
         assert_eq!(StatRecord::parse(kind, &printed).as_ref(), Ok(&record));
     }
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -21,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
         let mut config = StatsConfig::new();
         let before = config.clone();
         if config.apply(keyword, args).is_err() {
-            assert_eq!(config, before, "a refused directive changed the configuration");
+            assert_eq!(
+                config, before,
+                "a refused directive changed the configuration"
+            );
         }
     }
 });
