@@ -293,6 +293,15 @@ impl BroadcastListener {
         }
     }
 
+    /// Stops following `(key, server)`, which the selection keeps finding a falseticker:
+    /// its session goes to another server and it is held down (see
+    /// `BroadcastClient::drop_server`).
+    pub(crate) fn drop_server(&mut self, key: Option<KeyId>, server: SocketAddr, now: Duration) {
+        if let Some((_, c)) = self.clients.iter_mut().find(|(k, _)| *k == key) {
+            c.drop_server(server, now);
+        }
+    }
+
     /// When the clients' timers are next due.
     pub(crate) fn poll_timeout(&self) -> Option<Duration> {
         self.clients

@@ -27,7 +27,7 @@ use ntpkit_access::{
 use ntpkit_assoc::ServerState;
 use ntpkit_assoc::broadcast::{BroadcastEvent, BroadcastRejection, DelaySource};
 use ntpkit_assoc::control::PeerInfo;
-use ntpkit_assoc::host::{Host, HostEvent};
+use ntpkit_assoc::host::{DemobilizeReason, Host, HostEvent};
 use ntpkit_assoc::manycast::{ManycastClient, ManycastEvent};
 use ntpkit_assoc::symmetric::{PassivePolicy, SymmetricConfig};
 use ntpkit_auth::KeyId;
@@ -1093,6 +1093,15 @@ impl Driver {
                 HostEvent::Demobilized { id, reason } => {
                     let name = self.names.get(&id).cloned().unwrap_or_default();
                     tracing::info!("ephemeral association {name} dropped: {reason:?}");
+                    // A followed broadcast server that keeps lying gives up its session
+                    // (tos maxdynamic) to another server, as ntpd preempts it.
+                    if let (DemobilizeReason::Falseticker(_), Some(&(key, server))) =
+                        (reason, self.followers.get(&id))
+                        && let Some(listener) = &mut self.listener
+                    {
+                        listener.drop_server(key, server, self.start.elapsed());
+                        tracing::info!("broadcast server {server}: held down as a falseticker");
+                    }
                     self.remove(id);
                     self.refill_pools();
                 }

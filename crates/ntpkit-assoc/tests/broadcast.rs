@@ -180,6 +180,7 @@ fn samples(events: &[BroadcastEvent]) -> Vec<(f64, f64)> {
 }
 
 const HOUR: Duration = Duration::from_secs(3600);
+const MINUTE: Duration = Duration::from_secs(60);
 
 #[test]
 fn the_volley_calibrates_the_delay_then_broadcasts_give_the_offset() {
@@ -380,6 +381,52 @@ fn the_session_cap_holds_and_a_silent_server_frees_its_slot() {
         .collect();
     others.sort();
     assert_eq!(now, others);
+}
+
+/// A server the driver's selection drops as a falseticker frees its session at once (the
+/// server waiting for one takes it) and is refused for the hold-down, then heard again.
+#[test]
+fn a_dropped_falseticker_frees_its_slot_and_is_held_down() {
+    let ck = keys(SECRET);
+    let mut servers = vec![
+        sim_server(1, 0.250, 0.001, Some(3), SECRET),
+        sim_server(2, 0.001, 0.001, Some(3), SECRET),
+    ];
+    let mut c = config();
+    c.max_sessions = 1;
+    c.holddown = HOUR;
+    let mut client = BroadcastClient::new(c, lcg()).unwrap();
+    let (_, refused) = run(&mut client, &mut servers, &ck, Duration::ZERO, HOUR);
+    // Whichever broadcast came first took the one slot; the driver then finds it lying.
+    let dropped = client.servers().next().unwrap();
+    let waiting = servers
+        .iter()
+        .map(|s| s.addr)
+        .find(|a| *a != dropped)
+        .unwrap();
+    assert!(refused.iter().any(|(a, _)| *a == waiting), "{refused:?}");
+    assert!(client.drop_server(dropped, HOUR));
+    assert!(!client.drop_server(dropped, HOUR), "dropped twice");
+    let (events, refused) = run(&mut client, &mut servers, &ck, HOUR, 2 * HOUR - MINUTE);
+    assert_eq!(client.servers().collect::<Vec<_>>(), vec![waiting]);
+    assert_eq!(events.first(), Some(&BroadcastEvent::Mobilized(waiting)));
+    // The dropped server's broadcasts are refused as held down, not as over the cap.
+    let of_dropped: Vec<_> = refused.iter().filter(|(a, _)| *a == dropped).collect();
+    assert!(!of_dropped.is_empty());
+    assert!(
+        of_dropped
+            .iter()
+            .all(|(_, r)| *r == BroadcastRejection::HeldDown),
+        "{of_dropped:?}"
+    );
+    // After the hold-down it is an ordinary candidate again: with the slot taken, the cap.
+    let (_, refused) = run(&mut client, &mut servers, &ck, 2 * HOUR, 3 * HOUR);
+    let late: Vec<_> = refused.iter().filter(|(a, _)| *a == dropped).collect();
+    assert!(
+        late.iter()
+            .any(|(_, r)| *r == BroadcastRejection::SessionCap(SessionRefusal::TotalCap)),
+        "{late:?}"
+    );
 }
 
 #[test]

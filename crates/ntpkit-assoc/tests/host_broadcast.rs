@@ -12,7 +12,7 @@ use ntpkit_assoc::broadcast::{
     BroadcastServerConfig,
 };
 use ntpkit_assoc::client::{ClientConfig, Rejection};
-use ntpkit_assoc::host::{Host, HostEvent, SourceConfig, Tally};
+use ntpkit_assoc::host::{DemobilizeReason, Host, HostEvent, SourceConfig, Tally};
 use ntpkit_auth::{KeyId, KeyStore, parse_key_file};
 use ntpkit_clock::{ClockOptions, SourceId};
 use ntpkit_wire::{NtpDuration, NtpTimestamp, Precision, ReferenceId, Stratum};
@@ -60,6 +60,12 @@ struct World {
     delivered: Vec<(Duration, Vec<u8>)>,
     host_events: Vec<HostEvent>,
     now: Duration,
+    /// Further servers (address, clock offset), keyed like the first, always broadcasting.
+    others: Vec<(BroadcastServer, SocketAddr, f64)>,
+    /// Followed servers are ephemeral host sources, as ntpkitd makes them (preemptable).
+    ephemeral: bool,
+    /// Every refusal of the broadcast client: (server, why).
+    refused: Vec<(SocketAddr, BroadcastRejection)>,
 }
 
 impl World {
@@ -84,7 +90,20 @@ impl World {
             delivered: Vec::new(),
             host_events: Vec::new(),
             now: Duration::ZERO,
+            others: Vec::new(),
+            ephemeral: false,
+            refused: Vec::new(),
         }
+    }
+
+    /// Adds a server 10.1.0.`i` whose clock is `offset` seconds off, broadcasting like the first.
+    fn add_server(&mut self, i: u8, offset: f64) {
+        let mut sc = BroadcastServerConfig::default();
+        sc.key = KeyId::new(3);
+        sc.poll = 4;
+        let addr = format!("10.1.0.{i}:123").parse().unwrap();
+        self.others
+            .push((BroadcastServer::new(sc, Duration::ZERO), addr, offset));
     }
 
     /// One second of simulated time at a time until `until`.
@@ -104,19 +123,50 @@ impl World {
             {
                 let arrival = now + Duration::from_secs_f64(ONE_WAY);
                 let bytes = buf[..len].to_vec();
-                let _ = self.client.handle_broadcast(
+                if let Err(r) = self.client.handle_broadcast(
                     arrival,
                     self.server_addr,
                     &bytes,
                     wall(arrival),
                     &self.client_keys,
-                );
+                ) {
+                    self.refused.push((self.server_addr, r));
+                }
                 self.delivered.push((arrival, bytes));
+            }
+            for (server, addr, offset) in &mut self.others {
+                server.handle_timeout(now);
+                let clock = wall(now) + NtpDuration::from_seconds_f64(*offset);
+                if let Ok(Some(len)) =
+                    server.poll_transmit(now, &state, &self.server_keys, &mut buf, || clock)
+                {
+                    let arrival = now + Duration::from_secs_f64(ONE_WAY);
+                    if let Err(r) = self.client.handle_broadcast(
+                        arrival,
+                        *addr,
+                        &buf[..len],
+                        wall(arrival),
+                        &self.client_keys,
+                    ) {
+                        self.refused.push((*addr, r));
+                    }
+                }
             }
             self.client.handle_timeout(now);
             self.route_client_events();
             self.host.handle_timeout(now, wall(now));
             while let Some(e) = self.host.poll_event() {
+                // What ntpkitd does: a followed server demobilised as a falseticker gives
+                // up its broadcast session and is held down.
+                if let HostEvent::Demobilized {
+                    id,
+                    reason: DemobilizeReason::Falseticker(_),
+                } = e
+                    && let Some(&(server, _)) = self.ids.iter().find(|(_, i)| *i == id)
+                {
+                    assert!(self.client.drop_server(server, now));
+                    self.ids.retain(|(_, i)| *i != id);
+                }
                 self.host_events.push(e);
             }
         }
@@ -129,7 +179,8 @@ impl World {
                 BroadcastEvent::Mobilized(server) => {
                     let mut client = ClientConfig::default();
                     client.key = KeyId::new(3);
-                    let config = SourceConfig::new(client, ReferenceId([10, 1, 0, 1]));
+                    let mut config = SourceConfig::new(client, ReferenceId([10, 1, 0, 1]));
+                    config.ephemeral = self.ephemeral;
                     let id = self.host.add_external(config, 6, self.now);
                     self.ids.push((server, id));
                 }
@@ -283,4 +334,51 @@ fn a_silent_broadcast_server_loses_reach_then_is_demobilised() {
     w.run_until(10 * MINUTE + 11 * 16 * Duration::from_secs(1));
     assert!(w.ids.is_empty());
     assert_eq!(w.host.sources().count(), 0);
+}
+
+/// Three servers agree on the time and a fourth is 50 ms ahead: the host's selection finds
+/// the fourth a falseticker round after round, demobilises it (it is ephemeral, as ntpkitd
+/// makes followed broadcast servers), the client drops it and refuses it for the hold-down,
+/// and the three stay followed.
+#[test]
+fn a_lying_broadcast_server_is_demobilised_and_held_down() {
+    let mut w = World::new("bcast-secret-1");
+    w.ephemeral = true;
+    for i in 2..=4 {
+        w.add_server(i, 0.0);
+    }
+    w.run_until(30 * MINUTE);
+    let liar = w.server_addr;
+    let dropped: Vec<_> = w
+        .host_events
+        .iter()
+        .filter_map(|e| match e {
+            HostEvent::Demobilized { id, reason } => Some((*id, *reason)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dropped.len(), 1, "{dropped:?}: {:?}", w.status());
+    assert!(matches!(dropped[0].1, DemobilizeReason::Falseticker(n) if n >= 8));
+    let mut followed: Vec<_> = w.client.servers().collect();
+    followed.sort();
+    let truthful: Vec<SocketAddr> = w.others.iter().map(|(_, a, _)| *a).collect();
+    assert_eq!(followed, truthful);
+    assert_eq!(w.host.sources().count(), 3);
+    // Its broadcasts after the drop: refused as held down, never followed again.
+    let of_liar: Vec<_> = w.refused.iter().filter(|(a, _)| *a == liar).collect();
+    assert!(!of_liar.is_empty());
+    assert!(
+        of_liar
+            .iter()
+            .all(|(_, r)| *r == BroadcastRejection::HeldDown)
+    );
+    // The system peer at the end is one of the three.
+    let peer = w.host_events.iter().rev().find_map(|e| match e {
+        HostEvent::SystemPeer(p) => Some(*p),
+        _ => None,
+    });
+    let Some(Some(peer)) = peer else {
+        panic!("no system peer: {:?}", w.status())
+    };
+    assert!(w.ids.iter().any(|(a, id)| *id == peer && *a != liar));
 }

@@ -19,6 +19,10 @@ use crate::client::{ClientEvent, ClientRng};
 /// Events kept for the driver at most (the oldest are dropped beyond it).
 pub const MAX_QUEUED_BROADCAST_EVENTS: usize = 256;
 
+/// Servers held down at most; beyond it the oldest hold-down is forgotten (memory stays
+/// bounded whatever the segment's broadcasters do).
+pub const MAX_HELD_DOWN: usize = 64;
+
 /// A broadcast client, sans-IO.
 ///
 /// Hand every datagram received on the broadcast/multicast socket to
@@ -33,6 +37,8 @@ pub struct BroadcastClient<R> {
     sessions: SessionLimits,
     rng: R,
     events: VecDeque<BroadcastEvent>,
+    /// Servers dropped as falsetickers, and until when their broadcasts are refused.
+    held: VecDeque<(SocketAddr, Duration)>,
 }
 
 impl<R: ClientRng + Clone> BroadcastClient<R> {
@@ -48,7 +54,28 @@ impl<R: ClientRng + Clone> BroadcastClient<R> {
             followers: Vec::new(),
             rng,
             events: VecDeque::new(),
+            held: VecDeque::new(),
         })
+    }
+
+    /// Stops following `server` at `now` because the driver's selection keeps finding it a
+    /// falseticker (ntpd demobilises such a preemptable association), freeing its session
+    /// for another server, and refuses its broadcasts for [`BroadcastClientConfig::holddown`]
+    /// so that it cannot take the slot straight back (each return would also cost a
+    /// calibration volley). Returns whether it was followed.
+    pub fn drop_server(&mut self, server: SocketAddr, now: Duration) -> bool {
+        let before = self.followers.len();
+        self.followers.retain(|f| f.server != server);
+        if self.followers.len() == before {
+            return false;
+        }
+        self.sessions
+            .release(self.config.key.map(|k| u32::from(k.get())));
+        if self.held.len() >= MAX_HELD_DOWN {
+            self.held.pop_front();
+        }
+        self.held.push_back((server, now + self.config.holddown));
+        true
     }
 
     /// The servers followed.
@@ -77,6 +104,10 @@ impl<R: ClientRng + Clone> BroadcastClient<R> {
                 self.push(BroadcastEvent::Sample { server, sample });
             }
             return Ok(());
+        }
+        self.held.retain(|&(_, until)| now < until);
+        if self.held.iter().any(|&(s, _)| s == from) {
+            return Err(BroadcastRejection::HeldDown);
         }
         let key = self.config.key.map(|k| u32::from(k.get()));
         self.sessions

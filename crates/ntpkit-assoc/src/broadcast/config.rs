@@ -58,6 +58,9 @@ pub struct BroadcastClientConfig {
     pub local_precision: i8,
     /// Largest acceptable root distance of a server (RFC 5905 MAXDIST), seconds.
     pub max_distance: f64,
+    /// How long a server dropped by [`super::BroadcastClient::drop_server`] (a falseticker)
+    /// is refused before it may be followed again.
+    pub holddown: Duration,
 }
 
 impl Default for BroadcastClientConfig {
@@ -71,6 +74,7 @@ impl Default for BroadcastClientConfig {
             max_sessions: 100,
             local_precision: -20,
             max_distance: crate::client::MAX_DISTANCE,
+            holddown: crate::manycast::DEFAULT_HOLDDOWN,
         }
     }
 }

@@ -76,6 +76,8 @@ pub enum BroadcastRejection {
     SessionCap(SessionRefusal),
     /// A volley reply from a server we are not calibrating, or one its association refused.
     Volley(Option<crate::client::Rejection>),
+    /// A server dropped as a falseticker, within its hold-down.
+    HeldDown,
 }
 
 impl fmt::Display for BroadcastRejection {
@@ -92,6 +94,7 @@ impl fmt::Display for BroadcastRejection {
             Self::SessionCap(r) => write!(f, "dynamic-session cap reached ({r:?})"),
             Self::Volley(None) => f.write_str("reply from a server not being calibrated"),
             Self::Volley(Some(r)) => write!(f, "calibration reply refused: {r}"),
+            Self::HeldDown => f.write_str("server dropped as a falseticker, held down"),
         }
     }
 }

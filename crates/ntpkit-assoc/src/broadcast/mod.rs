@@ -46,7 +46,7 @@ mod event;
 mod follower;
 mod server;
 
-pub use client::{BroadcastClient, MAX_QUEUED_BROADCAST_EVENTS};
+pub use client::{BroadcastClient, MAX_HELD_DOWN, MAX_QUEUED_BROADCAST_EVENTS};
 pub use config::{
     BroadcastClientConfig, BroadcastConfigError, BroadcastServerConfig, DEFAULT_BROADCAST_DELAY,
     DEFAULT_CALIBRATION_TIMEOUT, SILENT_INTERVALS,
