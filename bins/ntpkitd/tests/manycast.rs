@@ -3,7 +3,7 @@
 //! AES-128-CMAC key 6) are found by a `manycastclient ... key 6` ntpkitd, which synchronises
 //! at stratum 3 (ntpdig reports s3); a third server holding another secret under key 6 (and
 //! a better stratum, so it would win if taken) receives the solicitations, answers none
-//! (the MAC fails) and is never used.
+//! (the MAC fails) and is never used; the same over IPv6 on a site-local group.
 
 mod common;
 mod lan;
@@ -227,6 +227,53 @@ fn tos_maxdynamic_caps_the_manycast_servers_mobilised() {
     assert!(
         refused.contains(&format!("{}:123", other.addr)),
         "{refused}"
+    );
+}
+
+/// The same over IPv6: a `manycastclient` on the site-local group ff05::77:2 finds a keyed
+/// server by its IPv6 address and synchronises to it.
+#[test]
+fn an_ipv6_manycast_client_finds_a_keyed_server_on_a_site_local_group() {
+    const GROUP6: &str = "ff05::77:2";
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
+    let s = lan.host(1);
+    let c = lan.host(9);
+    let both = ["--listen", "0.0.0.0:123", "--listen", "[::]:123"];
+    let start = |name: &str, ns: &Netns, conf: &str| {
+        let file = dir.write(&format!("{name}.keys"), KEYS);
+        let conf = dir.write(
+            &format!("{name}.conf"),
+            &format!("keys {}\ntrustedkey 6\n{conf}", file.display()),
+        );
+        Daemon::start(&conf, &both, Some(ns))
+    };
+    let mut server = start(
+        "s",
+        &s.ns,
+        &local_reference_conf(2, &format!("manycastserver {GROUP6}\n")),
+    );
+    let answering = format!("answering manycast clients on [{GROUP6}]:123");
+    assert!(
+        seen(&mut server, &answering, 20).is_some(),
+        "{:?}",
+        server.log
+    );
+    let mut client = start(
+        "c",
+        &c.ns,
+        &format!("manycastclient {GROUP6} key 6 ttl 1 minpoll 3 maxpoll 4\ntos minclock 1\n"),
+    );
+    let found = wait_log(&mut client, "answered at ttl", 60)
+        .unwrap_or_else(|| panic!("nothing found: {:?}", client.log));
+    let from = format!("manycast: [{}]:123 answered at ttl 1", s.addr6);
+    assert!(found.contains(&from), "{from}: {found}");
+    let line = wait_log(&mut client, "synchronised to", 120)
+        .unwrap_or_else(|| panic!("never synchronised: {:?}", client.log));
+    assert!(
+        line.contains(&format!("manycast server ([{}]:123)", s.addr6))
+            && line.contains("stratum 3"),
+        "{line}"
     );
 }
 
