@@ -36,6 +36,26 @@ fn seconds_of(line: &str) -> f64 {
         .fold(0.0, |acc, f| acc * 60.0 + f)
 }
 
+/// Under `tos maxdynamic 1`: waits for an answer refused at the session cap and for
+/// synchronisation, checks that exactly one server was taken, and returns the line that
+/// took it and the refusal.
+fn one_server_taken_under_the_cap(client: &mut Daemon) -> (String, String) {
+    let refused = seen(client, "SessionCap", 30)
+        .unwrap_or_else(|| panic!("no cap refusal: {:?}", client.log));
+    assert!(
+        wait_log(client, "synchronised to", 120).is_some(),
+        "{:?}",
+        client.log
+    );
+    let found: Vec<&String> = client
+        .log
+        .iter()
+        .filter(|l| l.contains("answered at ttl"))
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", client.log);
+    (found[0].clone(), refused)
+}
+
 #[test]
 fn a_manycast_client_finds_two_keyed_servers_and_ignores_a_wrong_key() {
     let dir = TempDir::new("ntpkitd");
@@ -205,24 +225,12 @@ fn tos_maxdynamic_caps_the_manycast_servers_mobilised() {
         KEYS,
         &format!("manycastclient {GROUP} key 6 ttl 1 minpoll 3 maxpoll 4\ntos maxdynamic 1\n"),
     );
-    let refused = seen(&mut client, "SessionCap", 30)
-        .unwrap_or_else(|| panic!("no cap refusal: {:?}", client.log));
-    assert!(
-        wait_log(&mut client, "synchronised to", 120).is_some(),
-        "{:?}",
-        client.log
-    );
-    let found: Vec<&String> = client
-        .log
-        .iter()
-        .filter(|l| l.contains("answered at ttl"))
-        .collect();
-    assert_eq!(found.len(), 1, "{:?}", client.log);
+    let (found, refused) = one_server_taken_under_the_cap(&mut client);
     // The refused answer came from the server not taken.
     let taken = [&s1, &s2]
         .into_iter()
-        .find(|s| found[0].contains(&format!("{}:123", s.addr)))
-        .unwrap_or_else(|| panic!("{}", found[0]));
+        .find(|s| found.contains(&format!("{}:123", s.addr)))
+        .unwrap_or_else(|| panic!("{}", found));
     let other = if taken.addr == s1.addr { &s2 } else { &s1 };
     assert!(
         refused.contains(&format!("{}:123", other.addr)),
@@ -440,29 +448,13 @@ fn tos_maxdynamic_caps_the_servers_of_all_manycastclient_lines_together() {
              manycastclient {B} key 8 ttl 1 minpoll 3 maxpoll 4\ntos maxdynamic 1\n"
         ),
     );
-    let refused = seen(&mut client, "SessionCap", 30)
-        .unwrap_or_else(|| panic!("no cap refusal: {:?}", client.log));
-    assert!(
-        wait_log(&mut client, "synchronised to", 120).is_some(),
-        "{:?}",
-        client.log
-    );
-    let found: Vec<&String> = client
-        .log
-        .iter()
-        .filter(|l| l.contains("answered at ttl"))
-        .collect();
-    assert_eq!(found.len(), 1, "{:?}", client.log);
-    let (taken, other) = if found[0].contains(&format!("{}:123", sa.addr)) {
+    let (found, refused) = one_server_taken_under_the_cap(&mut client);
+    let (taken, other) = if found.contains(&format!("{}:123", sa.addr)) {
         (&sa, &sb)
     } else {
         (&sb, &sa)
     };
-    assert!(
-        found[0].contains(&format!("{}:123", taken.addr)),
-        "{}",
-        found[0]
-    );
+    assert!(found.contains(&format!("{}:123", taken.addr)), "{}", found);
     assert!(
         refused.contains(&format!("{}:123", other.addr)),
         "{refused}"
