@@ -2,21 +2,13 @@
 //! or the server is stopped (no polling timeout, which on an idle laptop or VM is a
 //! wake-up every few milliseconds to nobody's benefit), and a stop still ends them at once.
 
+mod echo;
+
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
-use ntpkit_runtime::{BoundServer, Received, Service};
-
-struct Echo;
-
-impl Service for Echo {
-    fn handle(&mut self, request: &Received<'_>, reply: &mut [u8]) -> Option<usize> {
-        reply
-            .get_mut(..request.data.len())?
-            .copy_from_slice(request.data);
-        Some(request.data.len())
-    }
-}
+use echo::Echo;
+use ntpkit_runtime::BoundServer;
 
 /// (state, voluntary context switches) of this process's worker threads, found by name.
 fn workers() -> Vec<(char, u64)> {

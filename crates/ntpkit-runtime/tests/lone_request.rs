@@ -1,21 +1,13 @@
-//! A request arriving alone is answered at once: the worker neither waits for a batch to
-//! fill nor for its receive timeout (100 ms, how often an idle worker checks for a stop).
+//! A request arriving alone is answered at once: the worker does not wait for a batch to
+//! fill (its batched receive returns with the first datagram) nor for any timer.
+
+mod echo;
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use ntpkit_runtime::{BoundServer, Received, Service};
-
-struct Echo;
-
-impl Service for Echo {
-    fn handle(&mut self, request: &Received<'_>, reply: &mut [u8]) -> Option<usize> {
-        reply
-            .get_mut(..request.data.len())?
-            .copy_from_slice(request.data);
-        Some(request.data.len())
-    }
-}
+use echo::Echo;
+use ntpkit_runtime::BoundServer;
 
 /// Round-trip times of `n` requests sent one at a time to `addr`, sorted.
 fn lone_round_trips(addr: SocketAddr, n: u8) -> Vec<Duration> {
