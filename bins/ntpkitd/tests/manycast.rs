@@ -15,13 +15,28 @@ const GROUP: &str = "239.77.2.2";
 const KEYS: &str = "6 AES128CMAC 6d616e79636173742d6b65792d313238\n";
 const WRONG_KEYS: &str = "6 AES128CMAC 6e6f742d7468652d6b65792d31323821\n";
 
-fn daemon(dir: &TempDir, ns: &Netns, name: &str, keys: &str, conf: &str) -> Daemon {
+/// Listening on the IPv4 wildcard.
+const IPV4: [&str; 2] = ["--listen", "0.0.0.0:123"];
+
+/// An ntpkitd in `ns` holding `keys`, trusting the ids in `trusted`, with `conf` and `listen`.
+fn start(
+    dir: &TempDir,
+    ns: &Netns,
+    (name, keys, trusted): (&str, &str, &str),
+    conf: &str,
+    listen: &[&str],
+) -> Daemon {
     let file = dir.write(&format!("{name}.keys"), keys);
     let conf = dir.write(
         &format!("{name}.conf"),
-        &format!("keys {}\ntrustedkey 6\n{conf}", file.display()),
+        &format!("keys {}\ntrustedkey {trusted}\n{conf}", file.display()),
     );
-    Daemon::start(&conf, &["--listen", "0.0.0.0:123"], Some(ns))
+    Daemon::start(&conf, listen, Some(ns))
+}
+
+/// A daemon trusting key 6 of `keys`.
+fn daemon(dir: &TempDir, ns: &Netns, name: &str, keys: &str, conf: &str) -> Daemon {
+    start(dir, ns, (name, keys, "6"), conf, &IPV4)
 }
 
 /// Seconds of the day of a log line's timestamp (`2026-11-22T05:04:48.524491Z ...`).
@@ -248,18 +263,12 @@ fn an_ipv6_manycast_client_finds_a_keyed_server_on_a_site_local_group() {
     let s = lan.host(1);
     let c = lan.host(9);
     let both = ["--listen", "0.0.0.0:123", "--listen", "[::]:123"];
-    let start = |name: &str, ns: &Netns, conf: &str| {
-        let file = dir.write(&format!("{name}.keys"), KEYS);
-        let conf = dir.write(
-            &format!("{name}.conf"),
-            &format!("keys {}\ntrustedkey 6\n{conf}", file.display()),
-        );
-        Daemon::start(&conf, &both, Some(ns))
-    };
     let mut server = start(
-        "s",
+        &dir,
         &s.ns,
+        ("s", KEYS, "6"),
         &local_reference_conf(2, &format!("manycastserver {GROUP6}\n")),
+        &both,
     );
     let answering = format!("answering manycast clients on [{GROUP6}]:123");
     assert!(
@@ -268,9 +277,11 @@ fn an_ipv6_manycast_client_finds_a_keyed_server_on_a_site_local_group() {
         server.log
     );
     let mut client = start(
-        "c",
+        &dir,
         &c.ns,
+        ("c", KEYS, "6"),
         &format!("manycastclient {GROUP6} key 6 ttl 1 minpoll 3 maxpoll 4\ntos minclock 1\n"),
+        &both,
     );
     let found = wait_log(&mut client, "answered at ttl", 60)
         .unwrap_or_else(|| panic!("nothing found: {:?}", client.log));
@@ -294,12 +305,7 @@ const OTHER_KEY_7: &str = "7 AES128CMAC 6e6f742d7468652d6b65792d31323821\n";
 
 /// A daemon trusting keys 6, 7 and 8 of `keys`.
 fn keyed_daemon(dir: &TempDir, ns: &Netns, name: &str, keys: &str, conf: &str) -> Daemon {
-    let file = dir.write(&format!("{name}.keys"), keys);
-    let conf = dir.write(
-        &format!("{name}.conf"),
-        &format!("keys {}\ntrustedkey 6 7 8\n{conf}", file.display()),
-    );
-    Daemon::start(&conf, &["--listen", "0.0.0.0:123"], Some(ns))
+    start(dir, ns, (name, keys, "6 7 8"), conf, &IPV4)
 }
 
 #[test]
