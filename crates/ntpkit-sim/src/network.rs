@@ -17,6 +17,12 @@ pub enum Jitter {
     Exponential(f64),
     /// |Normal(0, sigma)| (seconds).
     HalfNormal(f64),
+    /// Normal(0, sigma) around the base delay (seconds), never below zero in all: what
+    /// `tc netem delay BASE SIGMA distribution normal` draws. Unlike a queue it shortens
+    /// packets as often as it lengthens them, so the lowest-delay sample of the clock
+    /// filter is no nearer the true offset than any other (the sum and the difference of
+    /// two independent normal delays are independent).
+    Normal(f64),
 }
 
 /// A network path between the client and one server.
@@ -78,6 +84,7 @@ impl PathModel {
             Jitter::None => 0.0,
             Jitter::Exponential(mean) => rng.exponential(mean),
             Jitter::HalfNormal(sigma) => (rng.normal() * sigma).abs(),
+            Jitter::Normal(sigma) => (rng.normal() * sigma).max(-self.base_delay),
         };
         let reorder = if rng.chance(self.reorder) {
             REORDER_HOLD
