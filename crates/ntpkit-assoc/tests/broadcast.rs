@@ -12,7 +12,7 @@ use ntpkit_assoc::broadcast::{
     BroadcastServerConfig, DelaySource,
 };
 use ntpkit_assoc::{Request, Responder, ResponderOutcome, ServerState};
-use ntpkit_auth::{KeyId, KeyStore, parse_key_file};
+use ntpkit_auth::{AuthError, KeyId, KeyStore, parse_key_file};
 use ntpkit_wire::{NtpDuration, NtpTimestamp, Precision, ReferenceId, Stratum};
 
 const EPOCH: i64 = 1_700_000_000;
@@ -332,6 +332,63 @@ fn replays_old_and_far_future_broadcasts_are_refused_and_change_nothing() {
     // None of that tore the association down: the next genuine broadcast is a good sample.
     assert_eq!(client.servers().collect::<Vec<_>>(), vec![addr]);
     while client.poll_event().is_some() {}
+    let (events, refused) = run(
+        &mut client,
+        &mut servers,
+        &ck,
+        at,
+        at + Duration::from_secs(200),
+    );
+    assert!(refused.is_empty(), "{refused:?}");
+    let s = samples(&events);
+    assert!(!s.is_empty());
+    assert!(s.iter().all(|(o, _)| (o - 0.010).abs() < 2e-5), "{s:?}");
+}
+
+#[test]
+fn a_crypto_nak_broadcast_is_refused_and_changes_nothing() {
+    // A crypto-NAK answers a request; no broadcast answers anything of ours, so it is never
+    // honoured (SECURITY-LESSONS rule 10, CVE-2016-4953/4954 style spoofed NAKs): not from
+    // the followed server's address (it must not be torn down or lose its replay window),
+    // not from a new one (nothing mobilised).
+    let ck = keys(SECRET);
+    let mut servers = vec![sim_server(1, 0.010, 0.003, Some(3), SECRET)];
+    let addr = servers[0].addr;
+    let mut client = BroadcastClient::new(config(), lcg()).unwrap();
+    run(&mut client, &mut servers, &ck, Duration::ZERO, HOUR);
+    assert_eq!(client.servers().collect::<Vec<_>>(), vec![addr]);
+    while client.poll_event().is_some() {}
+    // The server's next broadcast, its MAC replaced by the 4-byte NAK (key id 0).
+    let state = ServerState::local_reference(Stratum(1), ReferenceId(*b"GPS\0"), Precision(-20));
+    let at = servers[0].broadcaster.poll_timeout();
+    servers[0].broadcaster.handle_timeout(at);
+    let clock = servers[0].clock(at);
+    let mut genuine = [0u8; 68];
+    let len = servers[0]
+        .broadcaster
+        .poll_transmit(at, &state, &ck, &mut genuine, || clock)
+        .unwrap()
+        .unwrap();
+    let mut nak = [0u8; 52];
+    nak[..48].copy_from_slice(&genuine[..48]);
+    let stranger: SocketAddr = "10.1.0.66:123".parse().unwrap();
+    let arrive = at + Duration::from_millis(3);
+    for from in [addr, stranger] {
+        assert_eq!(
+            client.handle_broadcast(arrive, from, &nak, wall(arrive), &ck),
+            Err(BroadcastRejection::Authentication(AuthError::CryptoNak))
+        );
+    }
+    assert_eq!(client.poll_event(), None);
+    assert_eq!(client.servers().collect::<Vec<_>>(), vec![addr]);
+    // The genuine broadcast with the NAK's transmit time still counts (the NAK did not move
+    // the replay window), and so do the ones after it.
+    let later = arrive + Duration::from_millis(1);
+    client
+        .handle_broadcast(later, addr, &genuine[..len], wall(later), &ck)
+        .unwrap();
+    let first = samples(&std::iter::from_fn(|| client.poll_event()).collect::<Vec<_>>());
+    assert_eq!(first.len(), 1, "{first:?}");
     let (events, refused) = run(
         &mut client,
         &mut servers,
