@@ -7,7 +7,7 @@ use ntpkit_assoc::client::{
     ClientAssociation, ClientConfig, ClientEvent, ClientSample, KissAction, Rejection,
 };
 use ntpkit_auth::{KeyId, KeyStore};
-use ntpkit_runtime::UnixTime;
+use ntpkit_runtime::{UnixTime, os_random_u32};
 use ntpkit_wire::{KissCode, NtpTimestamp};
 
 use crate::error::ClientError;
@@ -24,20 +24,6 @@ pub(crate) struct QueryOptions {
 fn wall_clock() -> NtpTimestamp {
     let t = UnixTime::now();
     NtpTimestamp::from_unix(t.secs, t.nanos)
-}
-
-/// 32 bits from the OS's random source: the unpredictable low bits of our transmit
-/// timestamp (CVE-2020-13817).
-fn os_random() -> u32 {
-    use std::io::Read;
-    let mut b = [0u8; 4];
-    let ok = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut b));
-    if ok.is_err() {
-        // No /dev/urandom: fall back to the clock's nanoseconds mixed with the pid.
-        let t = UnixTime::now();
-        return t.nanos.rotate_left(13) ^ std::process::id().wrapping_mul(2_654_435_761);
-    }
-    u32::from_ne_bytes(b)
 }
 
 /// Sends up to `samples` requests and collects the accepted replies.
@@ -65,7 +51,7 @@ pub(crate) fn run(opts: &QueryOptions) -> Result<Vec<ClientSample>, ClientError>
     let keys = opts.key.as_ref().map_or(&empty, |(k, _)| k);
 
     let start = Instant::now();
-    let mut assoc = ClientAssociation::new(config, Duration::ZERO, os_random);
+    let mut assoc = ClientAssociation::new(config, Duration::ZERO, os_random_u32);
     let mut samples = Vec::new();
     let mut sent = 0u8;
     let mut last_rejection: Option<Rejection> = None;
