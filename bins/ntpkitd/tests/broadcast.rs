@@ -11,6 +11,8 @@
 mod common;
 mod lan;
 
+use std::time::Duration;
+
 use common::{Daemon, Netns, TempDir, local_reference_conf, require, wait_log};
 use lan::{seen, stratum};
 
@@ -521,4 +523,68 @@ fn a_broadcastclient_with_auth_disabled_follows_chronyd_broadcasts() {
         "{line}"
     );
     assert_eq!(stratum(&c.ns), "s2");
+}
+
+/// SECURITY-LESSONS rule 13 at the daemon: forty sources broadcasting under eight trusted
+/// keys (one `BroadcastClient` per key) get `tos maxdynamic 3` followers in all, each with
+/// its calibration socket, and nothing more: no more followers, sockets or log lines
+/// whatever more the flood sends (CVE-2016-1549: ephemeral associations capped in total).
+#[test]
+fn a_flood_of_signed_broadcasts_from_forty_sources_under_eight_keys_stays_capped() {
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
+    let f = lan.host(1);
+    let c = lan.host(2);
+    let sources = lan::forty_sources(&lan, &f);
+    let key_file = dir.write("c.keys", &lan::flood_keys(8));
+    let conf = format!(
+        "keys {}\ntrustedkey 1-8\nmulticastclient {GROUP}\ntos maxdynamic 3\n",
+        key_file.display()
+    );
+    let mut client = daemon(&dir, &c.ns, "c", None, &conf);
+    let fds_before = lan::open_fds(&client);
+    // Three rounds, 2 s apart, of one broadcast per source, source i signing with key
+    // i % 8 + 1: mode 5, stratum 2, synchronised, transmit time now.
+    let flood = lan::spawn_python(
+        &f.ns,
+        &format!(
+            "socks=[]\n\
+             for a in {sources:?}:\n\
+             \x20   s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             \x20   s.setsockopt(socket.IPPROTO_IP,socket.IP_MULTICAST_TTL,1)\n\
+             \x20   s.bind((a,123)); socks.append(s)\n\
+             for r in range(3):\n\
+             \x20   for i,s in enumerate(socks):\n\
+             \x20       tx=ntp_now()\n\
+             \x20       hdr=bytes([0x25,2,6,0xec])+bytes(8)+b'GPS\\0'+tx+bytes(16)+tx\n\
+             \x20       s.sendto(signed(hdr,i%8+1),('{GROUP}',123))\n\
+             \x20   time.sleep(2)\n"
+        ),
+    );
+    lan::python_done(flood);
+    assert!(
+        seen(&mut client, "dynamic-session cap reached", 10).is_some(),
+        "{:?}",
+        client.log
+    );
+    // Let the daemon read what is left of the flood.
+    while client.next_line(Duration::from_secs(2)).is_some() {}
+    let followed: Vec<&String> = client
+        .log
+        .iter()
+        .filter(|l| l.contains("following broadcast server"))
+        .collect();
+    assert_eq!(followed.len(), 3, "{followed:?}");
+    // One calibration socket per follower, nothing per refused source.
+    let fds_after = lan::open_fds(&client);
+    assert!(
+        fds_after <= fds_before + 3,
+        "{fds_before} fds before the flood, {fds_after} after"
+    );
+    // Refusals (117 at least) are logged a bounded number of times.
+    let refusals = client.log.iter().filter(|l| l.contains("refused")).count();
+    assert!(refusals <= 12, "{refusals} refusal lines: {:?}", client.log);
+    // And the daemon still serves.
+    assert!(client.child.try_wait().unwrap().is_none(), "ntpkitd died");
+    let _ = stratum(&c.ns);
 }

@@ -8,6 +8,8 @@
 mod common;
 mod lan;
 
+use std::time::Duration;
+
 use common::{Daemon, Netns, TempDir, local_reference_conf, wait_log};
 use lan::{seen, stratum};
 
@@ -465,4 +467,84 @@ fn tos_maxdynamic_caps_the_servers_of_all_manycastclient_lines_together() {
         refused.contains(&format!("{}:123", other.addr)),
         "{refused}"
     );
+}
+
+/// SECURITY-LESSONS rule 13 at the daemon: an insider holding the key answers every
+/// solicitation from forty addresses; `tos maxdynamic 3` lets three be mobilised, each with
+/// its own socket, and nothing more: no more associations, sockets or log lines whatever
+/// more it sends (CVE-2016-1549).
+#[test]
+fn forty_keyed_answers_to_each_solicitation_mobilise_no_more_than_the_cap() {
+    let dir = TempDir::new("ntpkitd");
+    let mut lan = lan::lan();
+    let f = lan.host(1);
+    let c = lan.host(9);
+    let sources = lan::forty_sources(&lan, &f);
+    // From before the client starts, for 24 s: the first solicitation is let pass (so the
+    // daemon's descriptors can be counted before any answer), and every later one (ttl 1
+    // again after `maxpoll 4`, 16 s) is answered from each of the forty addresses: a signed
+    // mode 4 reply, stratum 2, whose origin is the solicitation's transmit time.
+    let mut flood = lan::spawn_python(
+        &f.ns,
+        &format!(
+            "g=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             g.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n\
+             g.bind(('{GROUP}',123))\n\
+             g.setsockopt(socket.IPPROTO_IP,socket.IP_ADD_MEMBERSHIP,\
+             socket.inet_aton('{GROUP}')+socket.inet_aton('{}'))\n\
+             socks=[]\n\
+             for a in {sources:?}:\n\
+             \x20   s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             \x20   s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n\
+             \x20   s.bind((a,123)); socks.append(s)\n\
+             print('ready',flush=True)\n\
+             end=time.time()+24; heard=0; answered=0\n\
+             while time.time()<end:\n\
+             \x20   g.settimeout(max(0.1,end-time.time()))\n\
+             \x20   try: req,src=g.recvfrom(1024)\n\
+             \x20   except socket.timeout: break\n\
+             \x20   if len(req)<48 or req[0]&7!=3: continue\n\
+             \x20   heard+=1\n\
+             \x20   if heard==1: continue\n\
+             \x20   for s in socks:\n\
+             \x20       t=ntp_now()\n\
+             \x20       hdr=bytes([0x24,2,3,0xec])+bytes(8)+b'GPS\\0'+t+req[40:48]+t+t\n\
+             \x20       s.sendto(signed(hdr,1),src)\n\
+             \x20   answered+=1\n\
+             assert answered>=1, 'no solicitation heard'\n",
+            f.addr
+        ),
+    );
+    // The script has joined the group when it says so; only then may the client solicit.
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(flood.stdout.as_mut().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
+    assert_eq!(ready.trim(), "ready");
+    let mut client = start(
+        &dir,
+        &c.ns,
+        ("c", &lan::flood_keys(1), "1"),
+        &format!("manycastclient {GROUP} key 1 ttl 1 minpoll 3 maxpoll 4\ntos maxdynamic 3\n"),
+        &IPV4,
+    );
+    let fds_before = lan::open_fds(&client);
+    lan::python_done(flood);
+    // Let the daemon read what is left of the flood.
+    while client.next_line(Duration::from_secs(2)).is_some() {}
+    let count = |needle: &str| client.log.iter().filter(|l| l.contains(needle)).count();
+    assert_eq!(count("answered at ttl"), 3, "{:?}", client.log);
+    assert!(count("SessionCap") >= 1, "{:?}", client.log);
+    // Refusals (37 a solicitation at least) are logged a bounded number of times.
+    assert!(count("refused") <= 12, "{:?}", client.log);
+    // One socket per server mobilised, nothing per refused answer.
+    let fds_after = lan::open_fds(&client);
+    assert!(
+        fds_after <= fds_before + 3,
+        "{fds_before} fds before the flood, {fds_after} after"
+    );
+    assert!(client.child.try_wait().unwrap().is_none(), "ntpkitd died");
+    let _ = stratum(&c.ns);
 }

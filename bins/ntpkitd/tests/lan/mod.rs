@@ -79,3 +79,64 @@ pub fn assert_replies_in_order(records: &[&ntpkit_stats::RawStats]) {
         );
     }
 }
+
+// What the flood tests (SECURITY-LESSONS rule 13 at the daemon) share.
+
+/// Gives `host` 40 more addresses on its LAN, 10.88.S.100 to 10.88.S.139, and returns them:
+/// forty sources from one namespace.
+pub fn forty_sources(lan: &Lan, host: &ntpkit_testkit::LanHost) -> Vec<String> {
+    let sources: Vec<String> = (100..140)
+        .map(|n| format!("10.88.{}.{n}", lan.subnet))
+        .collect();
+    for a in &sources {
+        let cidr = format!("{a}/24");
+        ntpkit_testkit::ip(&["-n", host.ns.name(), "addr", "add", &cidr, "dev", "eth0"]);
+    }
+    sources
+}
+
+/// Open file descriptors of `d` (`ip netns exec` execs ntpkitd in place: the child is the
+/// daemon).
+pub fn open_fds(d: &Daemon) -> usize {
+    std::fs::read_dir(format!("/proc/{}/fd", d.child.id()))
+        .unwrap()
+        .count()
+}
+
+/// Python defining `ntp_now()` (the 8-byte NTP timestamp of now) and `signed(hdr, k)` (the
+/// header followed by key id `k` and MD5(`flood-key-K` || header), ntpd's MD5 MAC), for
+/// flood scripts run with `run_python`.
+pub const PY_SIGNING: &str = "import socket,struct,time,hashlib\n\
+def ntp_now():\n\
+\x20   now=time.time()+2208988800\n\
+\x20   return struct.pack('>II',int(now),int((now%1)*2**32))\n\
+def signed(hdr,k):\n\
+\x20   return hdr+struct.pack('>I',k)+hashlib.md5(('flood-key-%d'%k).encode()+hdr).digest()\n";
+
+/// The keys `PY_SIGNING` signs with: ids 1 to `n`, MD5 `flood-key-ID`.
+pub fn flood_keys(n: u32) -> String {
+    (1..=n)
+        .map(|k| format!("{k} MD5 flood-key-{k}\n"))
+        .collect()
+}
+
+/// Starts python3 in `ns` on `PY_SIGNING` then `script`; [`python_done`] waits for it.
+pub fn spawn_python(ns: &Netns, script: &str) -> std::process::Child {
+    require("python3");
+    ns.command("python3")
+        .args(["-c", &format!("{PY_SIGNING}{script}")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for a [`spawn_python`] script; fails the test if it failed.
+pub fn python_done(child: std::process::Child) {
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
