@@ -142,6 +142,28 @@ fn a_flood_over_the_discard_limits_gets_rate_kisses() {
     drop(s.daemon);
 }
 
+#[test]
+fn over_limit_requests_leak_through_the_daemon_one_in_four() {
+    // CVE-2016-7426: a flood spoofing a client's address must not lock that client out, so
+    // `leak 4` answers one over-limit request in four anyway. The same flood of 60 requests
+    // (each after the previous reply, or 0.2 s) against `leak 0` and `leak 4`: after the
+    // first, every request is over `minimum 2`, so leak 0 answers about one and leak 4 about
+    // 1 + 59 / 4 (binomial: 5 to 30 is beyond 4 standard deviations either way).
+    let answered = |leak: u32| {
+        let s = serve(&format!(
+            "restrict default limited kod nomodify noquery\ndiscard average 3 minimum 2 leak {leak}"
+        ));
+        let out = flood_in_namespace(&s.ns, 60);
+        drop(s.daemon);
+        out.lines().filter(|l| *l == "TIME").count()
+    };
+    let without = answered(0);
+    let with = answered(4);
+    eprintln!("answered of 60: {without} with leak 0, {with} with leak 4");
+    assert!(without <= 2, "leak 0 answered {without} of 60");
+    assert!((5..=30).contains(&with), "leak 4 answered {with} of 60");
+}
+
 /// Sends `n` requests from one socket inside the namespace (a small python3 client, as
 /// python3 is there for ntpdig) and prints TIME or the kiss code per reply.
 fn flood_in_namespace(ns: &Netns, n: u32) -> String {
