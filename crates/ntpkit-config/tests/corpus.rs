@@ -4,17 +4,18 @@
 //! in the sidecars were computed from the position of the offending token in the text, not
 //! taken from the parser's output.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use common::{corpus_dir, parse_good};
 use ntpkit_config::*;
 
 fn corpus(kind: &str, ext: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/corpus")
-        .join(kind);
+    let dir = corpus_dir(kind);
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.map(|e| e.path()).unwrap_or_default())
@@ -22,32 +23,6 @@ fn corpus(kind: &str, ext: &str) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
-}
-
-/// Includes are served from tests/corpus/good/include/<basename>.
-fn loader(_from: &str, path: &str) -> Result<Included, String> {
-    let base = Path::new(path)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("");
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/corpus/good/include")
-        .join(base);
-    fs::read_to_string(file)
-        .map(|text| Included {
-            name: path.to_string(),
-            text,
-        })
-        .map_err(|e| e.to_string())
-}
-
-fn parse_good(name: &str) -> Parsed {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/corpus/good")
-        .join(name);
-    let text = fs::read_to_string(&path).unwrap_or_default();
-    parse_config_with_includes(name, &text, &ParseOptions::default(), &mut loader)
-        .unwrap_or_else(|e| panic!("{name} should parse:\n{e}"))
 }
 
 fn text(s: &str) -> ConfigText {

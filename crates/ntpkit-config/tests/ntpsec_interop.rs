@@ -7,33 +7,15 @@
 //! leaves the machine) without the capability to set the clock, is killed as soon as it has
 //! read its configuration, and is killed on drop if the test fails early.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ntpkit_config::{Included, ParseOptions, parse_config_with_includes};
-
-fn ntpsec_ntpd() -> PathBuf {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/peers/ntpsec/usr/sbin/ntpd");
-    assert!(
-        path.exists(),
-        "NTPsec's ntpd is missing at {}: run `bash .ci/install-peers`",
-        path.display()
-    );
-    path
-}
-
-/// Kills the peer when the test ends, however it ends.
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::parse_good;
+use ntpkit_testkit::{KillOnDrop, ntpsec_tool};
 
 /// Runs ntpd on `conf` and returns the line numbers of its "syntax error" reports.
 fn ntpsec_syntax_errors(dir: &Path, name: &str, conf: &str) -> Vec<u32> {
@@ -50,7 +32,7 @@ fn ntpsec_syntax_errors(dir: &Path, name: &str, conf: &str) -> Vec<u32> {
             "--inh-caps=-sys_time",
             "--",
         ])
-        .arg(ntpsec_ntpd())
+        .arg(ntpsec_tool("sbin/ntpd"))
         .arg("-n")
         .arg("-c")
         .arg(&conf_path)
@@ -62,7 +44,7 @@ fn ntpsec_syntax_errors(dir: &Path, name: &str, conf: &str) -> Vec<u32> {
         .stderr(Stdio::null())
         .spawn()
         .expect("unshare/setpriv/ntpd could not start (root is needed for unshare --net)");
-    let peer = Peer(child);
+    let peer = KillOnDrop(child);
     // ntpd logs "INIT: MRU ..." once the configuration has been read and applied.
     let deadline = Instant::now() + Duration::from_secs(20);
     let log = loop {
@@ -89,30 +71,8 @@ fn ntpsec_syntax_errors(dir: &Path, name: &str, conf: &str) -> Vec<u32> {
     lines
 }
 
-fn loader(_from: &str, path: &str) -> Result<Included, String> {
-    let base = Path::new(path)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("");
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/corpus/good/include")
-        .join(base);
-    fs::read_to_string(file)
-        .map(|text| Included {
-            name: path.into(),
-            text,
-        })
-        .map_err(|e| e.to_string())
-}
-
 fn canonical(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/corpus/good")
-        .join(name);
-    let text = fs::read_to_string(&path).unwrap();
-    let parsed =
-        parse_config_with_includes(name, &text, &ParseOptions::default(), &mut loader).unwrap();
-    parsed.config.to_string()
+    parse_good(name).config.to_string()
 }
 
 /// NTPsec 1.2.2 dropped much of ntpd 4.2's language (broadcast and manycast modes, `discard`,
