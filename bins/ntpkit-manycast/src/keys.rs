@@ -12,8 +12,8 @@ pub(crate) struct LoadedKeys {
     pub(crate) warnings: Vec<String>,
 }
 
-/// Loads `path`, trusting every key; `required` must be among them.
-pub(crate) fn load(path: &Path, required: Option<u32>) -> Result<LoadedKeys, String> {
+/// Loads `path`, trusting every key; each of `required` must be among them.
+pub(crate) fn load(path: &Path, required: &[u32]) -> Result<LoadedKeys, String> {
     let shown = path.display().to_string();
     let file =
         std::fs::File::open(path).map_err(|e| format!("cannot read key file {shown}: {e}"))?;
@@ -28,7 +28,7 @@ pub(crate) fn load(path: &Path, required: Option<u32>) -> Result<LoadedKeys, Str
     for entry in &parsed.entries {
         store.trust(entry.id);
     }
-    if let Some(id) = required {
+    for &id in required {
         let key = KeyId::new(id).ok_or_else(|| format!("key id {id} is not in 1..=65534"))?;
         if store.get(key).is_none() {
             return Err(format!("key {id} is not in {shown}"));

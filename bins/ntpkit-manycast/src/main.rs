@@ -4,7 +4,12 @@
 //! ```text
 //! ntpkit-manycast server GROUP [--ipv6] [--interface IF] [--keys FILE] [--port P]
 //! ntpkit-manycast client GROUP [--keys FILE --key-id K] [--ttl T] [--port P] [--max-sessions N]
+//!     [--also GROUP[,interface=IF][,key-id=K][,ttl=T][,port=P]]...
 //! ```
+//!
+//! `--also` adds a group solicited with its own settings (a router's manycast client on a
+//! further interface); the servers of every group compete in one selection under one
+//! `--max-sessions`, `--minclock` and `--maxclock`.
 //!
 //! The protocol is ntpkit-assoc's `manycast` module (sans-IO); this binary moves datagrams
 //! through ntpkit-runtime's `MulticastSocket` and prints. Authentication is required by
@@ -14,6 +19,7 @@
 
 mod client;
 mod clock;
+mod group;
 mod keys;
 mod server;
 
@@ -106,6 +112,10 @@ struct ClientArgs {
     /// Stop as soon as synchronised with at least this many servers.
     #[arg(long)]
     wait_for: Option<usize>,
+    /// A further group, `GROUP[,interface=IF][,key-id=K][,ttl=T][,port=P]` (repeatable, up
+    /// to 7): what it leaves out is taken from the options above.
+    #[arg(long, value_parser = group::parse)]
+    also: Vec<group::GroupSpec>,
 }
 
 impl Common {
@@ -127,7 +137,7 @@ impl Common {
         Ok(SocketAddr::new(ip, self.port))
     }
 
-    fn keys(&self, required: Option<u32>) -> Result<KeyStore, String> {
+    fn keys(&self, required: &[u32]) -> Result<KeyStore, String> {
         let Some(path) = &self.keys else {
             return Ok(KeyStore::new());
         };
@@ -153,7 +163,7 @@ fn run(cli: Cli) -> Result<bool, String> {
             server::run(&server::ServerOptions {
                 group: c.group()?,
                 interface: c.interface.clone(),
-                keys: c.keys(None)?,
+                keys: c.keys(&[])?,
                 stratum: a.stratum,
                 clocks: clock::Clocks::new(c.clock_offset),
                 duration: c.duration(None)?,
@@ -167,33 +177,59 @@ fn run(cli: Cli) -> Result<bool, String> {
                     "authentication is required: give --keys FILE --key-id K (or --no-auth)".into(),
                 );
             }
-            let mut client = ClientConfig::default();
-            client.key = a
-                .key_id
-                .map(|k| KeyId::new(k).ok_or(format!("key id {k} is not in 1..=65534")))
-                .transpose()?;
-            client.minpoll = a.minpoll;
-            client.maxpoll = a.minpoll.max(10);
-            client.iburst = true;
-            let mut config = ManycastConfig::default();
-            config.client = client;
-            config.require_auth = !a.no_auth;
-            config.max_ttl = a.ttl;
-            config.max_sessions = a.max_sessions;
-            config.minclock = a.minclock;
-            config.maxclock = a.maxclock;
-            config.validate().map_err(|e| e.to_string())?;
-            client::run(client::ClientOptions {
-                group: c.group()?,
+            let first = manycast_config(&a, a.key_id, a.ttl)?;
+            let mut groups = vec![client::Group {
+                address: c.group()?,
                 interface: c.interface.clone(),
-                keys: c.keys(a.key_id)?,
-                config,
+                config: first,
+            }];
+            for spec in &a.also {
+                let key = spec.key_id.or(a.key_id);
+                if key.is_none() && !a.no_auth {
+                    return Err(format!(
+                        "--also {}: authentication is required: give it key-id=K",
+                        spec.group
+                    ));
+                }
+                groups.push(client::Group {
+                    address: spec.address(c.port),
+                    interface: spec.interface.clone().or_else(|| c.interface.clone()),
+                    config: manycast_config(&a, key, spec.ttl.unwrap_or(a.ttl))?,
+                });
+            }
+            let required: Vec<u32> = groups
+                .iter()
+                .filter_map(|g| g.config.client.key.map(|k| u32::from(k.get())))
+                .collect();
+            client::run(client::ClientOptions {
+                groups,
+                keys: c.keys(&required)?,
                 clocks: clock::Clocks::new(c.clock_offset),
                 duration: c.duration(Some(60.0))?.unwrap_or(Duration::MAX),
                 wait_for: a.wait_for,
             })
         }
     }
+}
+
+/// One group's settings: `key` and `ttl` its own, the rest the command line's.
+fn manycast_config(a: &ClientArgs, key: Option<u32>, ttl: u8) -> Result<ManycastConfig, String> {
+    let mut client = ClientConfig::default();
+    client.key = key
+        .map(|k| KeyId::new(k).ok_or(format!("key id {k} is not in 1..=65534")))
+        .transpose()?;
+    client.minpoll = a.minpoll;
+    client.maxpoll = a.minpoll.max(10);
+    client.iburst = true;
+    let mut config = ManycastConfig::default();
+    config.client = client;
+    config.require_auth = !a.no_auth;
+    config.max_ttl = ttl;
+    config.max_sessions = a.max_sessions;
+    config.minclock = a.minclock;
+    config.maxclock = a.maxclock;
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(config)
 }
 
 fn main() -> ExitCode {

@@ -26,12 +26,16 @@ fn key_file(name: &str, line: &str) -> PathBuf {
 }
 
 fn server(ns: &str, keys: &Path, offset: &str) -> Running {
+    server_on(ns, GROUP, keys, offset)
+}
+
+fn server_on(ns: &str, group: &str, keys: &Path, offset: &str) -> Running {
     let keys = keys.to_str().unwrap();
     let mut s = Running::start(
         ns,
         &[
             "server",
-            GROUP,
+            group,
             "--interface",
             "eth0",
             "--keys",
@@ -166,6 +170,79 @@ fn every_router_authentication_mode_works_and_md5_is_called_weak() {
         let lines = synchronises_with(line, id);
         assert!(!lines.iter().any(|l| l.contains("weak")), "{lines:#?}");
     }
+}
+
+/// A router's manycast client on two interfaces, each with its own group and key, as one
+/// command: `--also GROUP,key-id=K`. The server of the second group holds only key 7, so
+/// it answers only if that group's solicitations are signed with key 7, not the first
+/// group's key 5; both servers are found and compete in one selection.
+#[test]
+fn also_solicits_a_second_group_with_its_own_key() {
+    const SECOND: &str = "239.77.3.3";
+    let both = key_file(
+        "both.keys",
+        "5 HMAC-SHA256 9f3a61c2e8b04d7f5a1c6e2b8d0f4a97\n7 AES128CMAC 00112233445566778899aabbccddeeff",
+    );
+    let only5 = key_file(
+        "only5.keys",
+        "5 HMAC-SHA256 9f3a61c2e8b04d7f5a1c6e2b8d0f4a97",
+    );
+    let only7 = key_file(
+        "only7.keys",
+        "7 AES128CMAC 00112233445566778899aabbccddeeff",
+    );
+    let mut lan = Lan::new();
+    let (client_ns, _) = lan.host(1);
+    let (first_ns, first_addr) = lan.host(11);
+    let (second_ns, second_addr) = lan.host(12);
+    let _first = server_on(&first_ns, GROUP, &only5, "0.125");
+    let _second = server_on(&second_ns, SECOND, &only7, "0.125");
+    let also = format!("{SECOND},key-id=7,interface=eth0");
+    let (code, lines) = Running::start(
+        &client_ns,
+        &[
+            "client",
+            GROUP,
+            "--interface",
+            "eth0",
+            "--keys",
+            both.to_str().unwrap(),
+            "--key-id",
+            "5",
+            "--also",
+            &also,
+            "--minpoll",
+            "3",
+            "--minclock",
+            "2",
+            "--wait-for",
+            "2",
+            "--duration",
+            "60",
+        ],
+    )
+    .finish(Duration::from_secs(70));
+    eprintln!("client output:\n{}", lines.join("\n"));
+    assert_eq!(code, Some(0), "{lines:#?}");
+    for (addr, group) in [(&first_addr, GROUP), (&second_addr, SECOND)] {
+        // The server answers from its own socket's port.
+        let (head, tail) = (
+            format!("found {addr}:"),
+            format!(" via {group}:123 at ttl 1"),
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&head) && l.ends_with(&tail)),
+            "{head}...{tail}: {lines:#?}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| l.starts_with("servers found: 2 (")),
+        "{lines:#?}"
+    );
+    let offset = offset_of(&lines);
+    assert!((offset - 0.125).abs() < 0.005, "offset {offset}");
 }
 
 #[test]
@@ -320,7 +397,8 @@ fn the_ring_finds_servers_one_three_and_six_hops_away() {
     }
     let ttls: Vec<&str> = lines
         .iter()
-        .filter_map(|l| l.strip_prefix("solicit ttl "))
+        .filter_map(|l| l.strip_prefix("solicit ")?.split_once(" ttl "))
+        .map(|(_, ttl)| ttl)
         .collect();
     assert_eq!(&ttls[..6], &["1", "2", "3", "4", "5", "6"]);
     assert!(
