@@ -30,6 +30,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod civil;
 mod control;
 mod error;
 mod header;

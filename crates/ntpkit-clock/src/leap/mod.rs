@@ -9,6 +9,7 @@ mod smear;
 pub use file::{LeapEntry, LeapTable, MAX_LEAP_ENTRIES};
 pub use smear::LeapSmear;
 
+use ntpkit_wire::civil::CivilDate;
 use ntpkit_wire::{LeapIndicator, NtpTimestamp, UNIX_EPOCH_OFFSET};
 
 /// Seconds in a UTC day (NTP time has no 23:59:60, so every day has this many).
@@ -216,28 +217,21 @@ pub fn end_of_month(secs: u64) -> u64 {
     ntp_day_from_civil(ny, nm, 1) * DAY
 }
 
+/// Days from 1900-01-01 (NTP day 0) to 1970-01-01 (civil day 0).
+const NTP_DAY_OF_UNIX_EPOCH: i64 = 25_567;
+
 /// (year, month 1..=12, day 1..=31) of NTP day number `day` (day 0 = 1900-01-01).
 pub fn civil_from_ntp_day(day: u64) -> (i64, u32, u32) {
-    // Days from 1900-01-01 to 1970-01-01 are 25567; then Hinnant's civil_from_days.
-    let z = day as i64 - 25_567 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    let date = CivilDate::from_days(i64::try_from(day).unwrap_or(i64::MAX) - NTP_DAY_OF_UNIX_EPOCH);
+    (date.year, u32::from(date.month), u32::from(date.day))
 }
 
-/// NTP day number (day 0 = 1900-01-01) of a civil date.
+/// NTP day number (day 0 = 1900-01-01) of a civil date (0 before 1900).
 pub fn ntp_day_from_civil(y: i64, m: u32, d: u32) -> u64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    u64::try_from(era * 146_097 + doe - 719_468 + 25_567).unwrap_or(0)
+    let date = CivilDate {
+        year: y,
+        month: u8::try_from(m).unwrap_or(u8::MAX),
+        day: u8::try_from(d).unwrap_or(u8::MAX),
+    };
+    u64::try_from(date.to_days() + NTP_DAY_OF_UNIX_EPOCH).unwrap_or(0)
 }
