@@ -377,6 +377,7 @@ mod tests {
             addr: addr.parse().unwrap(),
             index: 1,
             broadcast: broadcast.map(|b| b.parse().unwrap()),
+            multicast: name != "lo",
         }
     }
 

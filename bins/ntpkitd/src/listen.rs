@@ -122,6 +122,7 @@ mod tests {
             addr: addr.parse().unwrap(),
             index,
             broadcast: None,
+            multicast: name != "lo",
         };
         vec![
             i("lo", "127.0.0.1", 1),

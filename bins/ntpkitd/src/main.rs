@@ -13,6 +13,7 @@ mod forward;
 mod listen;
 mod logging;
 mod monitor;
+mod multicast_out;
 mod plan;
 mod service;
 mod setup;

@@ -26,6 +26,8 @@ pub(crate) enum Sources {
         client: Box<ManycastClient<Rng>>,
         /// One per ring of the client, in ring order.
         groups: Vec<ManycastGroup>,
+        /// The server's listen addresses: solicitations leave by the interfaces they serve.
+        listen: Vec<SocketAddr>,
     },
 }
 
@@ -37,6 +39,22 @@ pub(crate) struct ManycastGroup {
     /// The line's key (0: none) and poll exponent while searching.
     pub(crate) key_id: u16,
     pub(crate) minpoll: i8,
+}
+
+/// Sends a solicitation with `ttl` out of every multicast interface `listen` serves (as
+/// ntpd does), or by the route when there is none.
+fn solicit(socket: &MulticastSocket, ttl: u8, bytes: &[u8], listen: &[SocketAddr]) {
+    if socket.set_ttl(ttl).is_err() {
+        return;
+    }
+    let interfaces = ntpkit_runtime::local_addresses().unwrap_or_default();
+    let via = crate::multicast_out::interfaces_for(socket.group().ip(), listen, &interfaces);
+    if via.is_empty() {
+        let _ = socket.send_to_group(bytes);
+    }
+    for interface in &via {
+        let _ = socket.send_to_group_via(bytes, interface);
+    }
 }
 
 /// ntpd's peer status bits (ntp_control.h): configured, authentication enabled, and
@@ -159,7 +177,11 @@ impl Sources {
                 .poll_transmit(now, t1, keys, buf)
                 .map(|t| t.map(|t| Transmitted::Source(t.id, t.len)))
                 .map_err(SendError::Source),
-            Self::Manycast { client, groups } => {
+            Self::Manycast {
+                client,
+                groups,
+                listen,
+            } => {
                 let Some(t) = client
                     .poll_transmit(now, t1, keys, buf)
                     .map_err(SendError::Manycast)?
@@ -175,9 +197,7 @@ impl Sources {
                 Ok(Some(match t.destination {
                     Destination::Group { ttl } => {
                         if let Some(socket) = socket {
-                            let _ = socket
-                                .set_ttl(ttl)
-                                .and_then(|()| socket.send_to_group(bytes));
+                            solicit(socket, ttl, bytes, listen);
                         }
                         Transmitted::Solicitation
                     }

@@ -161,7 +161,7 @@ impl Upstream {
             Host::new(plan.options, precision, restored, Duration::ZERO)
                 .map_err(|e| io::Error::other(e.to_string()))
         };
-        let sources = manycast_sources(make_host, &plan.manycast_clients, port)?;
+        let sources = manycast_sources(make_host, &plan.manycast_clients, port, &links.listen)?;
         for (i, g) in sources.manycast_groups().iter().enumerate() {
             let fd = g.socket.as_raw_fd();
             poll.registry().register(
@@ -319,6 +319,7 @@ fn manycast_sources(
     make_host: impl Fn() -> io::Result<Host<Rng>>,
     plans: &[ManycastPlan],
     port: u16,
+    listen: &[SocketAddr],
 ) -> io::Result<Sources> {
     let mut client: Option<ManycastClient<Rng>> = None;
     let mut groups = Vec::new();
@@ -367,6 +368,7 @@ fn manycast_sources(
         Some(client) => Sources::Manycast {
             client: Box::new(client),
             groups,
+            listen: listen.to_vec(),
         },
         None => Sources::Host(Box::new(make_host()?)),
     })

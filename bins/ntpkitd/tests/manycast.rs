@@ -469,6 +469,38 @@ fn tos_maxdynamic_caps_the_servers_of_all_manycastclient_lines_together() {
     );
 }
 
+/// A host on two LANs solicits on both, as ntpd sends multicast out of every multicast
+/// interface: the server on the second LAN, which the host's multicast route (to its first
+/// LAN) never reaches, is found too.
+#[test]
+fn a_multi_homed_client_solicits_out_of_every_interface() {
+    let dir = TempDir::new("ntpkitd");
+    let mut first = lan::lan();
+    let mut second = lan::lan();
+    let s1 = first.host(1);
+    let c = first.host(9);
+    let s2 = second.host(2);
+    let c_on_second = second.attach(&c, 9, "eth1");
+    let conf = local_reference_conf(2, &format!("manycastserver {GROUP}\n"));
+    let _s1 = daemon(&dir, &s1.ns, "s1", KEYS, &conf);
+    let _s2 = daemon(&dir, &s2.ns, "s2", KEYS, &conf);
+    let mut client = daemon(
+        &dir,
+        &c.ns,
+        "c",
+        KEYS,
+        &format!("manycastclient {GROUP} key 6 ttl 1 minpoll 3 maxpoll 4\n"),
+    );
+    for (server, via) in [(&s1.addr, &c.addr), (&s2.addr, &c_on_second)] {
+        let found = format!("manycast: {server}:123 answered at ttl 1");
+        assert!(
+            seen(&mut client, &found, 30).is_some(),
+            "{found} (solicited from {via}): {:?}",
+            client.log
+        );
+    }
+}
+
 /// SECURITY-LESSONS rule 13 at the daemon: an insider holding the key answers every
 /// solicitation from forty addresses; `tos maxdynamic 3` lets three be mobilised, each with
 /// its own socket, and nothing more: no more associations, sockets or log lines whatever

@@ -20,6 +20,10 @@ pub struct InterfaceAddress {
     /// (`IFF_BROADCAST`; the loopback has none): where `broadcastclient` listens when the
     /// server is bound to this address only.
     pub broadcast: Option<Ipv4Addr>,
+    /// Whether multicast can leave by this interface: it is up, not the loopback, and
+    /// multicast-capable (`IFF_UP`, `IFF_MULTICAST`, not `IFF_LOOPBACK`), as ntpd picks the
+    /// interfaces it sends multicast from.
+    pub multicast: bool,
 }
 
 /// Lists every IPv4 and IPv6 address of every interface, in the kernel's order.
@@ -72,21 +76,26 @@ pub fn local_addresses() -> io::Result<Vec<InterfaceAddress>> {
             } else {
                 None
             };
+            let flags = ifa.ifa_flags;
+            let has = |flag: libc::c_int| flags & flag as libc::c_uint != 0;
+            let multicast =
+                has(libc::IFF_UP) && has(libc::IFF_MULTICAST) && !has(libc::IFF_LOOPBACK);
             if let Some(addr) = sockaddr::decode(bytes, len) {
-                out.push((name, addr.ip(), broadcast));
+                out.push((name, addr.ip(), broadcast, multicast));
             }
         }
         libc::freeifaddrs(head);
     }
     Ok(out
         .into_iter()
-        .map(|(name, addr, broadcast)| {
+        .map(|(name, addr, broadcast, multicast)| {
             let index = crate::multicast::interface_index(&name).unwrap_or(0);
             InterfaceAddress {
                 name,
                 addr,
                 index,
                 broadcast,
+                multicast,
             }
         })
         .collect())

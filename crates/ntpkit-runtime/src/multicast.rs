@@ -271,6 +271,28 @@ impl MulticastSocket {
         self.socket.send_to(bytes, self.group).map(drop)
     }
 
+    /// Sends one datagram to the group out of interface `via` (`IP_MULTICAST_IF` by its
+    /// IPv4 address, `IPV6_MULTICAST_IF` by its index), from that interface's address: ntpd
+    /// sends each multicast datagram out of every multicast interface, where the kernel's
+    /// route would pick one. The choice stays for later datagrams to the group.
+    ///
+    /// # Errors
+    /// `via` has an address of the other family (`InvalidInput`), or as `sendto(2)`.
+    pub fn send_to_group_via(&self, bytes: &[u8], via: &crate::InterfaceAddress) -> io::Result<()> {
+        let s = socket2::SockRef::from(&self.socket);
+        match (self.group, via.addr) {
+            (SocketAddr::V4(_), IpAddr::V4(a)) => s.set_multicast_if_v4(&a)?,
+            (SocketAddr::V6(_), IpAddr::V6(_)) => s.set_multicast_if_v6(via.index)?,
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "interface address of the other family",
+                ));
+            }
+        }
+        self.send_to_group(bytes)
+    }
+
     /// Sends one datagram by unicast to `to` (a client association's poll).
     ///
     /// # Errors

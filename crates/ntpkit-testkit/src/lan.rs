@@ -70,39 +70,8 @@ impl Lan {
     /// Adds host number `last` (10.NET.S.`last`, fdNET:S::`last`).
     pub fn host(&mut self, last: u8) -> LanHost {
         let name = format!("{}h{last}", self.tag);
-        let outer = format!("{}p{last}", self.tag);
         let ns = Netns::named(&name);
-        let veth = [
-            "type",
-            "veth",
-            "peer",
-            "name",
-            &outer,
-            "netns",
-            &self.bridge,
-        ];
-        ip(&[&["-n", &name, "link", "add", "eth0"][..], &veth[..]].concat());
-        ip(&[
-            "-n",
-            &self.bridge,
-            "link",
-            "set",
-            &outer,
-            "master",
-            "br0",
-            "up",
-        ]);
-        let addr = format!("10.{}.{}.{last}", self.net, self.subnet);
-        ip(&[
-            "-n",
-            &name,
-            "addr",
-            "add",
-            &format!("{addr}/24"),
-            "dev",
-            "eth0",
-        ]);
-        ip(&["-n", &name, "link", "set", "eth0", "up"]);
+        let addr = self.link(&name, last, "eth0");
         ip(&["-n", &name, "route", "add", "224.0.0.0/4", "dev", "eth0"]);
         let addr6 = format!("fd{}:{}::{last}", self.net, self.subnet);
         let v6 = format!("{addr6}/64");
@@ -120,6 +89,43 @@ impl Lan {
             "eth0",
         ]);
         LanHost { ns, addr, addr6 }
+    }
+
+    /// Connects `host`, a host of another LAN, to this one too, by interface `ifname` with
+    /// address 10.NET.S.`last` (returned): a multi-homed host. Its multicast route stays
+    /// with its first LAN, so only a sender that picks interfaces itself reaches this one.
+    pub fn attach(&mut self, host: &LanHost, last: u8, ifname: &str) -> String {
+        self.link(host.ns.name(), last, ifname)
+    }
+
+    /// A veth from the bridge into namespace `ns` as `ifname`, with 10.NET.S.`last`/24, up.
+    fn link(&mut self, ns: &str, last: u8, ifname: &str) -> String {
+        let outer = format!("{}p{last}", self.tag);
+        let veth = [
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &outer,
+            "netns",
+            &self.bridge,
+        ];
+        ip(&[&["-n", ns, "link", "add", ifname][..], &veth[..]].concat());
+        ip(&[
+            "-n",
+            &self.bridge,
+            "link",
+            "set",
+            &outer,
+            "master",
+            "br0",
+            "up",
+        ]);
+        let addr = format!("10.{}.{}.{last}", self.net, self.subnet);
+        let cidr = format!("{addr}/24");
+        ip(&["-n", ns, "addr", "add", &cidr, "dev", ifname]);
+        ip(&["-n", ns, "link", "set", ifname, "up"]);
+        addr
     }
 }
 
