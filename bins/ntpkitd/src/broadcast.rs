@@ -22,17 +22,22 @@ type Rng = fn() -> u32;
 
 /// The running `broadcast` lines.
 pub(crate) struct Broadcasters {
-    servers: Vec<(BroadcastServer, BroadcastSender)>,
+    /// Each line's server and its senders (one per interface for a multicast group).
+    servers: Vec<(BroadcastServer, Vec<BroadcastSender>)>,
     /// Each line's key id (0: none) and poll exponent, as ntpq shows them.
     shown: Vec<(u16, i8)>,
 }
 
 impl Broadcasters {
-    /// Opens a sender per target, from the first listen address of its family (so the
-    /// datagrams carry the server's port and clients' volleys reach the workers).
+    /// Opens the senders of each target, from the first listen address of its family (so
+    /// the datagrams carry the server's port and clients' volleys reach the workers). A
+    /// multicast group is sent to out of every multicast interface that address serves
+    /// (all of them from a wildcard), one sender each, as ntpd's `sendpkt` does; a
+    /// broadcast address, or a group no interface qualifies for, by the route.
     pub(crate) fn open(targets: &[BroadcastTarget], listen: &[SocketAddr], now: Duration) -> Self {
         let mut servers = Vec::new();
         let mut shown = Vec::new();
+        let interfaces = ntpkit_runtime::local_addresses().unwrap_or_default();
         for t in targets {
             let Some(local) = listen.iter().find(|l| l.is_ipv4() == t.address.is_ipv4()) else {
                 tracing::warn!(
@@ -42,20 +47,42 @@ impl Broadcasters {
                 continue;
             };
             let destination = SocketAddr::new(t.address, local.port());
-            match BroadcastSender::open(*local, destination, t.ttl) {
-                Ok(sender) => {
-                    tracing::info!(
-                        "broadcasting to {destination} every {} s{}",
-                        1u64 << t.config.poll.clamp(3, 17),
-                        t.config
-                            .key
-                            .map_or(String::new(), |k| format!(" signed with key {}", k.get()))
-                    );
-                    servers.push((BroadcastServer::new(t.config.clone(), now), sender));
-                    shown.push((t.config.key.map_or(0, |k| k.get()), t.config.poll));
+            let via = if t.address.is_multicast() {
+                crate::multicast_out::interfaces_for(t.address, &[*local], &interfaces)
+            } else {
+                Vec::new()
+            };
+            let mut senders = Vec::new();
+            for i in &via {
+                match BroadcastSender::open_on(i, local.port(), destination, t.ttl) {
+                    Ok(sender) => senders.push(sender),
+                    Err(e) => tracing::warn!("broadcast {destination} via {}: {e}", i.name),
                 }
-                Err(e) => tracing::warn!("broadcast {destination}: {e}; left out"),
             }
+            if senders.is_empty() {
+                match BroadcastSender::open(*local, destination, t.ttl) {
+                    Ok(sender) => senders.push(sender),
+                    Err(e) => {
+                        tracing::warn!("broadcast {destination}: {e}; left out");
+                        continue;
+                    }
+                }
+            }
+            let names: Vec<&str> = via.iter().map(|i| i.name.as_str()).collect();
+            tracing::info!(
+                "broadcasting to {destination} every {} s{}{}",
+                1u64 << t.config.poll.clamp(3, 17),
+                t.config
+                    .key
+                    .map_or(String::new(), |k| format!(" signed with key {}", k.get())),
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" via {}", names.join(", "))
+                }
+            );
+            servers.push((BroadcastServer::new(t.config.clone(), now), senders));
+            shown.push((t.config.key.map_or(0, |k| k.get()), t.config.poll));
         }
         Self { servers, shown }
     }
@@ -70,7 +97,8 @@ impl Broadcasters {
             .iter()
             .zip(&self.shown)
             .zip(ids)
-            .map(|(((_, sender), &(key_id, poll)), id)| {
+            .filter_map(|(((_, senders), &(key_id, poll)), id)| {
+                let sender = senders.first()?;
                 let to = sender.destination();
                 let local = sender.local_addr().unwrap_or(to);
                 let mut p = PeerInfo::new(id, to, local);
@@ -93,7 +121,7 @@ impl Broadcasters {
                 p.host_poll = poll;
                 p.peer_poll = poll;
                 p.key_id = key_id;
-                p
+                Some(p)
             })
             .collect()
     }
@@ -113,17 +141,20 @@ impl Broadcasters {
         clock: impl Fn() -> NtpTimestamp,
     ) {
         let mut buf = [0u8; 128];
-        for (server, sender) in &mut self.servers {
+        for (server, senders) in &mut self.servers {
             server.handle_timeout(now);
             match server.poll_transmit(now, state, keys, &mut buf, &clock) {
                 Ok(Some(len)) => {
-                    if let Err(e) = sender.send(buf.get(..len).unwrap_or(&[])) {
-                        tracing::debug!("broadcast to {}: {e}", sender.destination());
+                    for sender in senders.iter() {
+                        if let Err(e) = sender.send(buf.get(..len).unwrap_or(&[])) {
+                            tracing::debug!("broadcast to {}: {e}", sender.destination());
+                        }
                     }
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    tracing::error!("broadcast to {}: cannot sign: {e}", sender.destination())
+                    let to = senders.first().map(BroadcastSender::destination);
+                    tracing::error!("broadcast to {to:?}: cannot sign: {e}")
                 }
             }
         }

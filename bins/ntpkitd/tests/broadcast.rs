@@ -525,6 +525,43 @@ fn a_broadcastclient_with_auth_disabled_follows_chronyd_broadcasts() {
     assert_eq!(stratum(&c.ns), "s2");
 }
 
+/// A server on two LANs multicasts on both, as ntpd sends multicast out of every multicast
+/// interface: a `multicastclient` on the second LAN, which the server's multicast route (to
+/// its first LAN) never reaches, follows it too, by its address there.
+#[test]
+fn a_multi_homed_server_multicasts_out_of_every_interface() {
+    let dir = TempDir::new("ntpkitd");
+    let mut first = lan::lan();
+    let mut second = lan::lan();
+    let s = first.host(1);
+    let a = first.host(2);
+    let b = second.host(2);
+    let s_on_second = second.attach(&s, 1, "eth1");
+    let mut server = daemon(
+        &dir,
+        &s.ns,
+        "s",
+        Some(KEYS),
+        &local_reference_conf(3, &format!("broadcast {GROUP} key 5 minpoll 3 ttl 1\n")),
+    );
+    assert!(
+        seen(&mut server, "via eth0, eth1", 10).is_some(),
+        "{:?}",
+        server.log
+    );
+    let client_conf = format!("multicastclient {GROUP}\n");
+    let mut on_first = daemon(&dir, &a.ns, "a", Some(KEYS), &client_conf);
+    let mut on_second = daemon(&dir, &b.ns, "b", Some(KEYS), &client_conf);
+    for (client, addr) in [(&mut on_first, &s.addr), (&mut on_second, &s_on_second)] {
+        let following = format!("following broadcast server {addr}:123");
+        assert!(
+            seen(client, &following, 30).is_some(),
+            "{following}: {:?}",
+            client.log
+        );
+    }
+}
+
 /// SECURITY-LESSONS rule 13 at the daemon: forty sources broadcasting under eight trusted
 /// keys (one `BroadcastClient` per key) get `tos maxdynamic 3` followers in all, each with
 /// its calibration socket, and nothing more: no more followers, sockets or log lines

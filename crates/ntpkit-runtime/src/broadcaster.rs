@@ -27,6 +27,45 @@ impl BroadcastSender {
     /// The families differ, `local` cannot be bound, or the kernel refused an option or the
     /// destination (a broadcast address without a route).
     pub fn open(local: SocketAddr, destination: SocketAddr, ttl: u8) -> io::Result<Self> {
+        Self::open_via(local, destination, ttl, None)
+    }
+
+    /// As [`Self::open`], for a multicast `destination`, sending out of interface `via`
+    /// from its address `via.addr` and `port`: ntpd sends each multicast datagram out of
+    /// every multicast interface, so a server on several networks opens one of these per
+    /// interface. The interface is chosen before the socket is connected: a connected
+    /// socket keeps the route (and source address) it was connected with.
+    ///
+    /// # Errors
+    /// As [`Self::open`]; `destination` not a multicast group (`InvalidInput`).
+    pub fn open_on(
+        via: &crate::InterfaceAddress,
+        port: u16,
+        destination: SocketAddr,
+        ttl: u8,
+    ) -> io::Result<Self> {
+        if !destination.ip().is_multicast() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{destination}: not a multicast group"),
+            ));
+        }
+        let local = match via.addr {
+            std::net::IpAddr::V4(a) => SocketAddr::from((a, port)),
+            // The index scopes a link-local address; others ignore it.
+            std::net::IpAddr::V6(a) => {
+                SocketAddr::V6(std::net::SocketAddrV6::new(a, port, 0, via.index))
+            }
+        };
+        Self::open_via(local, destination, ttl, Some(via))
+    }
+
+    fn open_via(
+        local: SocketAddr,
+        destination: SocketAddr,
+        ttl: u8,
+        via: Option<&crate::InterfaceAddress>,
+    ) -> io::Result<Self> {
         if local.is_ipv4() != destination.is_ipv4() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -57,6 +96,13 @@ impl BroadcastSender {
                 socket.set_multicast_hops_v6(u32::from(ttl))?;
                 socket.set_multicast_loop_v6(false)?;
             }
+        }
+        if let Some(via) = via {
+            crate::multicast::set_multicast_interface(
+                socket2::SockRef::from(&socket),
+                destination,
+                via,
+            )?;
         }
         socket.bind(&local.into())?;
         socket.connect(&destination.into())?;

@@ -58,6 +58,26 @@ pub fn interface_index(name: &str) -> io::Result<u32> {
     Ok(index)
 }
 
+/// Makes `socket`'s datagrams to `group` leave by interface `via`: `IP_MULTICAST_IF` by its
+/// IPv4 address, `IPV6_MULTICAST_IF` by its index.
+///
+/// # Errors
+/// `via` has an address of the other family (`InvalidInput`), or the kernel refused.
+pub(crate) fn set_multicast_interface(
+    socket: socket2::SockRef<'_>,
+    group: SocketAddr,
+    via: &crate::InterfaceAddress,
+) -> io::Result<()> {
+    match (group, via.addr) {
+        (SocketAddr::V4(_), IpAddr::V4(a)) => socket.set_multicast_if_v4(&a),
+        (SocketAddr::V6(_), IpAddr::V6(_)) => socket.set_multicast_if_v6(via.index),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "interface address of the other family",
+        )),
+    }
+}
+
 impl MulticastSocket {
     /// A socket that receives what is sent to `group` (address and port) on `interface`
     /// (a name; `None`: the interface the kernel routes the group to). It is bound to the
@@ -279,17 +299,7 @@ impl MulticastSocket {
     /// # Errors
     /// `via` has an address of the other family (`InvalidInput`), or as `sendto(2)`.
     pub fn send_to_group_via(&self, bytes: &[u8], via: &crate::InterfaceAddress) -> io::Result<()> {
-        let s = socket2::SockRef::from(&self.socket);
-        match (self.group, via.addr) {
-            (SocketAddr::V4(_), IpAddr::V4(a)) => s.set_multicast_if_v4(&a)?,
-            (SocketAddr::V6(_), IpAddr::V6(_)) => s.set_multicast_if_v6(via.index)?,
-            _ => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "interface address of the other family",
-                ));
-            }
-        }
+        set_multicast_interface(socket2::SockRef::from(&self.socket), self.group, via)?;
         self.send_to_group(bytes)
     }
 
