@@ -23,13 +23,23 @@ pub(crate) fn interfaces_for(
     let mut out: Vec<InterfaceAddress> = Vec::new();
     for i in interfaces {
         let served = wildcard || listen.iter().any(|a| a.ip() == i.addr);
-        // One datagram per interface: its first address of the family (for IPv6 a
-        // link-local one is as good as any: the index picks the interface).
-        if i.multicast && family(&i.addr) && served && !out.iter().any(|o| o.index == i.index) {
-            out.push(i.clone());
+        if !(i.multicast && family(&i.addr) && served) {
+            continue;
+        }
+        // One datagram per interface, from its first address of the family; for IPv6 one
+        // that is not link-local if it has one, since routers never forward a datagram
+        // with a link-local source beyond the link (RFC 4007), whatever the group's scope.
+        match out.iter_mut().find(|o| o.index == i.index) {
+            Some(o) if link_local(&o.addr) && !link_local(&i.addr) => *o = i.clone(),
+            Some(_) => {}
+            None => out.push(i.clone()),
         }
     }
     out
+}
+
+fn link_local(ip: &IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)
 }
 
 #[cfg(test)]
@@ -76,7 +86,8 @@ mod tests {
         let want = [("eth0", "10.0.0.2"), ("eth1", "10.9.0.2")];
         assert_eq!(names(&got), want.map(|(n, a)| (n.to_owned(), a.to_owned())));
         let got6 = interfaces_for("ff05::101".parse().unwrap(), &addrs(&["[::]:123"]), &host());
-        assert_eq!(names(&got6), [("eth0".to_owned(), "fe80::2".to_owned())]);
+        // eth0's ULA rather than its link-local address, listed first.
+        assert_eq!(names(&got6), [("eth0".to_owned(), "fd00::2".to_owned())]);
     }
 
     #[test]
