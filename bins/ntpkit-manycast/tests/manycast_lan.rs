@@ -55,27 +55,31 @@ fn server_on(ns: &str, group: &str, keys: &Path, offset: &str) -> Running {
 }
 
 fn client(ns: &str, keys: &Path, key_id: &str, wait_for: &str) -> Running {
-    Running::start(
-        ns,
-        &[
-            "client",
-            GROUP,
-            "--interface",
-            "eth0",
-            "--keys",
-            keys.to_str().unwrap(),
-            "--key-id",
-            key_id,
-            "--minpoll",
-            "3",
-            "--minclock",
-            wait_for,
-            "--wait-for",
-            wait_for,
-            "--duration",
-            "60",
-        ],
-    )
+    client_with(ns, &[GROUP], keys, key_id, wait_for)
+}
+
+/// `client FIRST... --interface eth0 --keys KEYS --key-id ID`, searching at minpoll 3 until
+/// `wait_for` servers are found or 60 s pass; `first` is the group (and any `--also`) or
+/// `--ipv6`.
+fn client_with(ns: &str, first: &[&str], keys: &Path, key_id: &str, wait_for: &str) -> Running {
+    let keys = keys.to_str().unwrap();
+    let tail = [
+        "--interface",
+        "eth0",
+        "--keys",
+        keys,
+        "--key-id",
+        key_id,
+        "--minpoll",
+        "3",
+        "--minclock",
+        wait_for,
+        "--wait-for",
+        wait_for,
+        "--duration",
+        "60",
+    ];
+    Running::start(ns, &[&["client"][..], first, &tail[..]].concat())
 }
 
 fn offset_of(lines: &[String]) -> f64 {
@@ -198,30 +202,8 @@ fn also_solicits_a_second_group_with_its_own_key() {
     let _first = server_on(&first_ns, GROUP, &only5, "0.125");
     let _second = server_on(&second_ns, SECOND, &only7, "0.125");
     let also = format!("{SECOND},key-id=7,interface=eth0");
-    let (code, lines) = Running::start(
-        &client_ns,
-        &[
-            "client",
-            GROUP,
-            "--interface",
-            "eth0",
-            "--keys",
-            both.to_str().unwrap(),
-            "--key-id",
-            "5",
-            "--also",
-            &also,
-            "--minpoll",
-            "3",
-            "--minclock",
-            "2",
-            "--wait-for",
-            "2",
-            "--duration",
-            "60",
-        ],
-    )
-    .finish(Duration::from_secs(70));
+    let (code, lines) = client_with(&client_ns, &[GROUP, "--also", &also], &both, "5", "2")
+        .finish(Duration::from_secs(70));
     eprintln!("client output:\n{}", lines.join("\n"));
     assert_eq!(code, Some(0), "{lines:#?}");
     for (addr, group) in [(&first_addr, GROUP), (&second_addr, SECOND)] {
@@ -288,28 +270,8 @@ fn ipv6_discovery_on_the_site_local_group() {
         );
         servers.push(s);
     }
-    let (code, lines) = Running::start(
-        &client_ns,
-        &[
-            "client",
-            "--ipv6",
-            "--interface",
-            "eth0",
-            "--keys",
-            keys.to_str().unwrap(),
-            "--key-id",
-            "31",
-            "--minpoll",
-            "3",
-            "--minclock",
-            "2",
-            "--wait-for",
-            "2",
-            "--duration",
-            "60",
-        ],
-    )
-    .finish(Duration::from_secs(70));
+    let (code, lines) =
+        client_with(&client_ns, &["--ipv6"], &keys, "31", "2").finish(Duration::from_secs(70));
     eprintln!("client output:\n{}", lines.join("\n"));
     assert_eq!(code, Some(0), "{lines:#?}");
     assert_eq!(

@@ -80,6 +80,25 @@ fn config() -> BroadcastClientConfig {
 
 /// Runs the world until `until`: server broadcasts and volley replies, each delivered after
 /// its server's one-way delay. Returns the events and the rejections.
+/// The simulated servers' state: a synchronised stratum 1.
+fn stratum_1() -> ServerState {
+    ServerState::local_reference(Stratum(1), ReferenceId(*b"GPS\0"), Precision(-20))
+}
+
+/// Server `s`'s next broadcast, taken from it rather than sent: (when, bytes, length).
+fn capture_next(s: &mut SimServer, keys: &KeyStore) -> (Duration, [u8; 68], usize) {
+    let at = s.broadcaster.poll_timeout();
+    s.broadcaster.handle_timeout(at);
+    let clock = s.clock(at);
+    let mut bytes = [0u8; 68];
+    let len = s
+        .broadcaster
+        .poll_transmit(at, &stratum_1(), keys, &mut bytes, || clock)
+        .unwrap()
+        .unwrap();
+    (at, bytes, len)
+}
+
 fn run(
     client: &mut BroadcastClient<impl FnMut() -> u32 + Clone>,
     servers: &mut [SimServer],
@@ -92,7 +111,7 @@ fn run(
     // (arrival, from, bytes, is_broadcast)
     let mut flight: Vec<(Duration, SocketAddr, Vec<u8>, bool)> = Vec::new();
     let mut now = from;
-    let state = ServerState::local_reference(Stratum(1), ReferenceId(*b"GPS\0"), Precision(-20));
+    let state = stratum_1();
     while now < until {
         let mut next = until;
         for s in servers.iter() {
@@ -276,16 +295,9 @@ fn replays_old_and_far_future_broadcasts_are_refused_and_change_nothing() {
     let mut client = BroadcastClient::new(config(), lcg()).unwrap();
     run(&mut client, &mut servers, &ck, Duration::ZERO, HOUR);
     // Capture the next genuine broadcast, then replay it and forge others around it.
-    let state = ServerState::local_reference(Stratum(1), ReferenceId(*b"GPS\0"), Precision(-20));
-    let at = servers[0].broadcaster.poll_timeout();
-    servers[0].broadcaster.handle_timeout(at);
+    let (at, genuine, len) = capture_next(&mut servers[0], &ck);
+    let state = stratum_1();
     let clock = servers[0].clock(at);
-    let mut genuine = [0u8; 68];
-    let len = servers[0]
-        .broadcaster
-        .poll_transmit(at, &state, &ck, &mut genuine, || clock)
-        .unwrap()
-        .unwrap();
     let arrive = at + Duration::from_millis(3);
     client
         .handle_broadcast(arrive, addr, &genuine[..len], wall(arrive), &ck)
@@ -359,16 +371,7 @@ fn a_crypto_nak_broadcast_is_refused_and_changes_nothing() {
     assert_eq!(client.servers().collect::<Vec<_>>(), vec![addr]);
     while client.poll_event().is_some() {}
     // The server's next broadcast, its MAC replaced by the 4-byte NAK (key id 0).
-    let state = ServerState::local_reference(Stratum(1), ReferenceId(*b"GPS\0"), Precision(-20));
-    let at = servers[0].broadcaster.poll_timeout();
-    servers[0].broadcaster.handle_timeout(at);
-    let clock = servers[0].clock(at);
-    let mut genuine = [0u8; 68];
-    let len = servers[0]
-        .broadcaster
-        .poll_transmit(at, &state, &ck, &mut genuine, || clock)
-        .unwrap()
-        .unwrap();
+    let (at, genuine, len) = capture_next(&mut servers[0], &ck);
     let mut nak = [0u8; 52];
     nak[..48].copy_from_slice(&genuine[..48]);
     let stranger: SocketAddr = "10.1.0.66:123".parse().unwrap();
