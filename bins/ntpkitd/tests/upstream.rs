@@ -8,46 +8,11 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use common::{
-    Daemon, Netns, Peer, TempDir, chronyd_server, chronyd_server_with, ntpq, require, wait_log,
-    without_sys_time,
+    Daemon, Netns, TempDir, chronyd_server, chronyd_server_with, ntpq, ntpsec_server, require,
+    wait_log, without_sys_time,
 };
-
-const NTPSEC_NTPD: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../target/peers/ntpsec/usr/sbin/ntpd"
-);
-
-/// NTPsec's ntpd as an orphan-mode stratum 1 server on 127.0.0.1:123 inside `ns`.
-fn ntpsec_server(ns: &Netns, dir: &TempDir, extra: &str) -> Peer {
-    assert!(
-        PathBuf::from(NTPSEC_NTPD).exists(),
-        "NTPsec's ntpd is missing at {NTPSEC_NTPD}: run `bash .ci/install-peers`"
-    );
-    Command::new("chmod")
-        .arg("777")
-        .arg(dir.path())
-        .status()
-        .unwrap();
-    let conf = dir.write(
-        "ntpsec.conf",
-        &format!(
-            "tos orphan 1 orphanwait 0\ndriftfile {d}/ntpsec.drift\nlogfile {d}/ntpsec.log\n{extra}\n",
-            d = dir.path().display()
-        ),
-    );
-    let mut c = ns.command("setpriv");
-    c.args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"])
-        .arg(NTPSEC_NTPD)
-        .args(["-n", "-c"])
-        .arg(conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    Peer(c.spawn().unwrap())
-}
 
 /// `chronyd -Q` in `ns` against 127.0.0.1:`port`: the measurements.log line of its sample
 /// (columns: date time address leap stratum ... reference id ...).
