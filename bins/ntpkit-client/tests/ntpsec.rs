@@ -3,90 +3,33 @@
 //! as an orphan-mode stratum 1 server, and is killed on drop. Readiness is polled with
 //! queries (ntpd answers INIT until it has chosen its orphan source).
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-const NTPD: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../target/peers/ntpsec/usr/sbin/ntpd"
-);
+use ntpkit_testkit::{KillOnDrop, Netns, TempDir, start_ntpsec};
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
+/// Field order is drop order: ntpd dies before its namespace and directory go.
 struct Ntpd {
-    child: Child,
-    ns: String,
-    dir: PathBuf,
+    _ntpd: KillOnDrop,
+    ns: Netns,
+    dir: TempDir,
 }
 
 impl Ntpd {
     fn start(extra: &str) -> Self {
-        assert!(
-            PathBuf::from(NTPD).exists(),
-            "NTPsec's ntpd is missing at {NTPD}: run `bash .ci/install-peers`"
-        );
-        let unique = format!(
-            "{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let dir = std::env::temp_dir().join(format!("ntpkit-client-ntpsec-{unique}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        Command::new("chmod").arg("777").arg(&dir).status().unwrap();
-        let conf = dir.join("ntp.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "tos orphan 1 orphanwait 0\ndriftfile {d}/drift\nlogfile {d}/ntpd.log\n{extra}\n",
-                d = dir.display()
-            ),
-        )
-        .unwrap();
-        let ns = format!("ntpkit-cl-{unique}");
-        let ok = Command::new("ip")
-            .args(["netns", "add", &ns])
-            .status()
-            .unwrap();
-        assert!(
-            ok.success(),
-            "ip netns add failed (needs root and iproute2)"
-        );
-        let ok = Command::new("ip")
-            .args(["-n", &ns, "link", "set", "lo", "up"])
-            .status()
-            .unwrap();
-        assert!(ok.success());
-        let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &ns,
-                "setpriv",
-                "--bounding-set=-sys_time",
-                "--inh-caps=-sys_time",
-                "--",
-            ])
-            .arg(NTPD)
-            .args(["-n", "-c"])
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Self { child, ns, dir }
+        let dir = TempDir::new("client-ntpsec");
+        let ns = Netns::new("client-ntpsec");
+        let ntpd = start_ntpsec(&ns, dir.path(), extra);
+        Self {
+            _ntpd: ntpd,
+            ns,
+            dir,
+        }
     }
 
     fn client(&self, args: &[&str]) -> Output {
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.ns,
-                env!("CARGO_BIN_EXE_ntpkit-client"),
-            ])
+        self.ns
+            .command(env!("CARGO_BIN_EXE_ntpkit-client"))
             .args(args)
             .output()
             .unwrap()
@@ -113,17 +56,10 @@ impl Ntpd {
                 return out;
             }
         }
-        let log = std::fs::read_to_string(self.dir.join("ntpd.log")).unwrap_or_default();
-        panic!("ntpd never served time; its log:\n{log}");
-    }
-}
-
-impl Drop for Ntpd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = Command::new("ip").args(["netns", "del", &self.ns]).status();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        panic!(
+            "ntpd never served time; its log:\n{}",
+            self.dir.read("ntpd.log")
+        );
     }
 }
 

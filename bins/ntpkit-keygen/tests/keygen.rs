@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use ntpkit_auth::{KeyStore, MacAlgorithm, parse_key_file};
-use ntpkit_testkit::{Netns, TempDir, require};
+use ntpkit_testkit::{Netns, TempDir, require, start_ntpsec, without_sys_time};
 
 fn keygen(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ntpkit-keygen"))
@@ -125,17 +125,10 @@ fn output_file_is_private_and_never_overwritten() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
 }
 
-const NTPSEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/peers/ntpsec");
-
 /// NTPsec's ntpd (orphan stratum 1, trusting keys 1-3) and ntpdig, both reading the
 /// generated file, in a network namespace of their own (both use port 123).
 #[test]
 fn ntpsec_ntpd_and_ntpdig_authenticate_with_generated_keys() {
-    let ntpd = format!("{NTPSEC}/usr/sbin/ntpd");
-    assert!(
-        Path::new(&ntpd).exists(),
-        "NTPsec's ntpd is missing at {ntpd}: run `bash .ci/install-peers`"
-    );
     let dir = TempDir::new("keygen");
     let keys_path = dir.path().join("ntp.keys");
     let mut text = String::new();
@@ -143,37 +136,15 @@ fn ntpsec_ntpd_and_ntpdig_authenticate_with_generated_keys() {
         text += &stdout(&keygen(&["-t", t, "-n", "1", "--first-id", id]));
     }
     std::fs::write(&keys_path, &text).unwrap();
-    let conf = dir.path().join("ntp.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "tos orphan 1 orphanwait 0\nkeys {k}\ntrustedkey 1 2 3\ndriftfile {d}/drift\nlogfile {d}/log\n",
-            k = keys_path.display(),
-            d = dir.path().display()
-        ),
-    )
-    .unwrap();
     let ns = Netns::new("keygen");
-    let in_ns = |program: &str| {
-        let mut c = ns.command("setpriv");
-        c.args([
-            "--bounding-set=-sys_time",
-            "--inh-caps=-sys_time",
-            "--",
-            program,
-        ]);
-        c
-    };
-    let mut server = in_ns(&ntpd)
-        .args(["-n", "-c"])
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let server = start_ntpsec(
+        &ns,
+        dir.path(),
+        &format!("keys {}\ntrustedkey 1 2 3", keys_path.display()),
+    );
     let dig = |key_file: &Path, id: &str| {
-        in_ns("ntpdig")
-            .args(["-t", "1", "-k"])
+        without_sys_time("ip")
+            .args(["netns", "exec", ns.name(), "ntpdig", "-t", "1", "-k"])
             .arg(key_file)
             .args(["-a", id, "127.0.0.1"])
             .output()
@@ -199,8 +170,7 @@ fn ntpsec_ntpd_and_ntpdig_authenticate_with_generated_keys() {
         .iter()
         .map(|id| !answered(&dig(&other, id)))
         .collect();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     assert!(ready, "NTPsec's ntpd never answered with key 3");
     assert!(
         results.iter().all(|r| r.1),

@@ -10,9 +10,10 @@ mod common;
 use std::path::PathBuf;
 
 use common::{
-    Daemon, Netns, TempDir, chronyd_server, chronyd_server_with, ntpq, ntpsec_server, require,
-    wait_log, without_sys_time,
+    Daemon, Netns, TempDir, chronyd_server, chronyd_server_with, ntpq, require, wait_log,
+    without_sys_time,
 };
+use ntpkit_testkit::start_ntpsec;
 
 /// `chronyd -Q` in `ns` against 127.0.0.1:`port`: the measurements.log line of its sample
 /// (columns: date time address leap stratum ... reference id ...).
@@ -84,9 +85,9 @@ fn authenticated_upstream(key: u16, our_keys: &str) -> (Daemon, Option<String>) 
     let dir = TempDir::new("ntpkitd");
     let ns = Netns::new("ntpkitd");
     let keys = ntpsec_keys(&dir);
-    let _ntpd = ntpsec_server(
+    let _ntpd = start_ntpsec(
         &ns,
-        &dir,
+        dir.path(),
         &format!("keys {}\ntrustedkey 1 3", keys.display()),
     );
     let ours = dir.write("ours.keys", our_keys);
@@ -123,7 +124,7 @@ fn ntpsec_upstream_with_md5_and_aes_cmac_keys_synchronises() {
 fn ntpsec_upstream_without_a_key_synchronises() {
     let dir = TempDir::new("ntpkitd");
     let ns = Netns::new("ntpkitd");
-    let _ntpd = ntpsec_server(&ns, &dir, "");
+    let _ntpd = start_ntpsec(&ns, dir.path(), "");
     let conf = dir.write("ntp.conf", "server 127.0.0.1 iburst minpoll 3 maxpoll 4\n");
     let mut daemon = Daemon::start(&conf, &["--listen", "127.0.0.1:12300"], Some(&ns));
     let line = wait_log(&mut daemon, "synchronised to", 30)

@@ -2,7 +2,6 @@
 
 use std::ffi::OsStr;
 use std::net::UdpSocket;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -26,20 +25,6 @@ impl Drop for KillOnDrop {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// NTPsec's `tool` (`sbin/ntpd`, `bin/ntpq`, ...) as `.ci/install-peers` unpacks it under
-/// the workspace's `target/peers/ntpsec/usr`; fails the test with that hint if it is not there.
-pub fn ntpsec_tool(tool: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/peers/ntpsec/usr")
-        .join(tool);
-    assert!(
-        path.exists(),
-        "NTPsec's {tool} is not unpacked at {}: run `bash .ci/install-peers`",
-        path.display()
-    );
-    path
 }
 
 /// A UDP port on 127.0.0.1 that was free a moment ago. Prefer binding port 0 yourself when

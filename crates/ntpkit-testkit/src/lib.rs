@@ -14,9 +14,11 @@
 mod chronyd;
 mod lan;
 mod netns;
+mod ntpsec;
 mod tempdir;
 
-pub use chronyd::{KillOnDrop, LocalChronyd, free_udp_port, ntpsec_tool, without_sys_time};
+pub use chronyd::{KillOnDrop, LocalChronyd, free_udp_port, without_sys_time};
 pub use lan::{Lan, LanHost, ip};
 pub use netns::{Netns, require, run_ok};
+pub use ntpsec::{ntpsec_tool, start_ntpsec};
 pub use tempdir::TempDir;

@@ -194,29 +194,6 @@ impl Drop for Peer {
     }
 }
 
-/// NTPsec's ntpd in `ns` (on port 123, its only port) as an orphan-mode stratum 1 (`tos
-/// orphan 1 orphanwait 0`: its local clock never synchronises with clock control off),
-/// with `extra` configuration, without CAP_SYS_TIME; it logs to `ntpsec.log` in `dir`.
-pub fn ntpsec_server(ns: &Netns, dir: &TempDir, extra: &str) -> Peer {
-    let ntpd = ntpkit_testkit::ntpsec_tool("sbin/ntpd");
-    // ntpd drops to its own user, which must write the drift and log files.
-    run_ok(Command::new("chmod").arg("777").arg(dir.path()));
-    let conf = dir.write(
-        "ntpsec.conf",
-        &format!(
-            "tos orphan 1 orphanwait 0\ndriftfile {d}/ntpsec.drift\nlogfile {d}/ntpsec.log\n{extra}\n",
-            d = dir.path().display()
-        ),
-    );
-    let mut c = ns.command(ntpd);
-    c.args(["-n", "-c"]).arg(conf);
-    let mut c = without_sys_time(c);
-    c.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    Peer(c.spawn().unwrap())
-}
-
 /// chronyd as a stratum 1 local reference on 127.0.0.1:`port` inside `ns`.
 pub fn chronyd_server(ns: &Netns, dir: &TempDir, port: u16) -> Peer {
     chronyd_server_with(ns, dir, port, "")
