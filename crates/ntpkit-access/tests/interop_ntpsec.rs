@@ -8,15 +8,9 @@
 //! answered unless `ignore`/`noquery`.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 
 use ntpkit_access::{RestrictEntry, RestrictFlags, RestrictList, RestrictNetwork};
-
-const NTPD: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../target/peers/ntpsec/usr/sbin/ntpd"
-);
+use ntpkit_testkit::{Netns, TempDir, start_ntpsec};
 
 /// The restrict lines, as ntp.conf text and as our entries.
 const LINES: &[(&str, &str, &str)] = &[
@@ -41,23 +35,6 @@ const SOURCES: &[&str] = &[
     "127.0.3.70",
     "127.9.9.9",
 ];
-
-struct Namespace(String);
-
-impl Drop for Namespace {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Sends, from each source address, a time request and a control read to 127.0.0.1:123 and
 /// prints `<source> <time answered 0/1> <control answered 0/1>`. The first source is polled
@@ -103,19 +80,8 @@ fn our_list() -> RestrictList {
 
 #[test]
 fn ntpsec_answers_exactly_as_our_restrict_list_decides() {
-    let ntpd = PathBuf::from(NTPD);
-    assert!(
-        ntpd.exists(),
-        "NTPsec's ntpd is missing at {}: run `bash .ci/install-peers`",
-        ntpd.display()
-    );
-    let dir = std::env::temp_dir().join(format!("ntpkit-access-ntpsec-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut conf = format!(
-        "tos orphan 1 orphanwait 0\ndriftfile {}\nlogfile {}\n",
-        dir.join("drift").display(),
-        dir.join("ntpd.log").display()
-    );
+    let dir = TempDir::new("access-ntpsec");
+    let mut conf = String::new();
     for (addr, mask, flags) in LINES {
         let mask = if mask.is_empty() {
             String::new()
@@ -124,51 +90,16 @@ fn ntpsec_answers_exactly_as_our_restrict_list_decides() {
         };
         conf.push_str(&format!("restrict {addr}{mask} {flags}\n"));
     }
-    let conf_file = dir.join("ntp.conf");
-    std::fs::write(&conf_file, &conf).unwrap();
-
-    let ns = Namespace(format!("ntpkit-access-{}", std::process::id()));
-    let status = Command::new("ip")
-        .args(["netns", "add", &ns.0])
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "ip netns add failed (needs root and iproute2)"
-    );
-    let status = Command::new("ip")
-        .args(["-n", &ns.0, "link", "set", "lo", "up"])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let daemon = Daemon(
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &ns.0,
-                "setpriv",
-                "--bounding-set=-sys_time",
-                "--inh-caps=-sys_time",
-                "--",
-            ])
-            .arg(&ntpd)
-            .args(["-n", "-c"])
-            .arg(&conf_file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cannot start ntpd"),
-    );
-    let out = Command::new("ip")
-        .args(["netns", "exec", &ns.0, "python3", "-c", CLIENT])
+    let ns = Netns::new("access-ntpsec");
+    let daemon = start_ntpsec(&ns, dir.path(), &conf);
+    let out = ns
+        .command("python3")
+        .args(["-c", CLIENT])
         .args(SOURCES)
         .output()
         .expect("cannot run python3 in the namespace");
     drop(daemon);
-    let log = std::fs::read_to_string(dir.join("ntpd.log")).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&dir);
+    let log = dir.read("ntpd.log");
     assert!(
         out.status.success(),
         "ntpd never answered 127.0.0.1; its log:\n{log}"

@@ -9,85 +9,28 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-
-use common::{Peer, ScratchDir, hex, origin_of, random_bytes, random_u64, require, signed_request};
+use common::{hex, origin_of, random_bytes, random_u64, signed_request};
 use ntpkit_auth::{Key, KeyId, KeyStore, MacAlgorithm, parse_ntp_keys, verify_packet_for};
-
-const NTPD: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../target/peers/ntpsec/usr/sbin/ntpd"
-);
-
-/// A network namespace with `lo` up, deleted on drop.
-struct Netns(String);
-
-impl Netns {
-    fn new() -> Netns {
-        let name = format!(
-            "ntpkit-auth-{}-{:x}",
-            std::process::id(),
-            random_u64() & 0xffff_ffff
-        );
-        run("ip", &["netns", "add", &name]);
-        let ns = Netns(name);
-        run("ip", &["-n", &ns.0, "link", "set", "lo", "up"]);
-        ns
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-fn run(cmd: &str, args: &[&str]) {
-    let status = Command::new(cmd).args(args).status().unwrap();
-    assert!(
-        status.success(),
-        "{cmd} {args:?} failed (needs root and iproute2)"
-    );
-}
+use ntpkit_testkit::{KillOnDrop, Netns, TempDir};
 
 /// Field order matters for drop: ntpd must die before its namespace is deleted.
 struct Ntpsec {
-    _peer: Peer,
+    _peer: KillOnDrop,
     ns: Netns,
-    dir: ScratchDir,
+    dir: TempDir,
 }
 
 fn start_ntpsec(keys: &str, trusted: &str) -> Ntpsec {
-    let ntpd = require(NTPD);
-    let dir = ScratchDir::new("ntpsec");
+    let dir = TempDir::new("auth-ntpsec");
     let key_file = dir.write("ntp.keys", keys);
-    let conf = format!(
-        "tos orphan 1 orphanwait 0\nkeys {}\ntrustedkey {trusted}\ndriftfile {}\nlogfile {}\n",
-        key_file.display(),
-        dir.path("drift").display(),
-        dir.path("ntpd.log").display(),
+    let ns = Netns::new("auth-ntpsec");
+    let peer = ntpkit_testkit::start_ntpsec(
+        &ns,
+        dir.path(),
+        &format!("keys {}\ntrustedkey {trusted}", key_file.display()),
     );
-    let conf_file = dir.write("ntp.conf", &conf);
-    let ns = Netns::new();
-    let child = Command::new("ip")
-        .args(["netns", "exec", &ns.0])
-        .args([
-            "setpriv",
-            "--bounding-set=-sys_time",
-            "--inh-caps=-sys_time",
-            "--",
-        ])
-        .arg(ntpd)
-        .arg("-n")
-        .arg("-c")
-        .arg(&conf_file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cannot start ntpd in the namespace");
     Ntpsec {
-        _peer: Peer(child),
+        _peer: peer,
         ns,
         dir,
     }
@@ -112,8 +55,9 @@ sys.exit(3)
 "#;
 
 fn exchange(ns: &Netns, packet: &[u8], seconds: u32) -> Option<Vec<u8>> {
-    let out = Command::new("ip")
-        .args(["netns", "exec", &ns.0, "python3", "-c", CLIENT])
+    let out = ns
+        .command("python3")
+        .args(["-c", CLIENT])
         .arg(hex(packet))
         .arg(seconds.to_string())
         .output()
@@ -159,7 +103,7 @@ fn authenticated_round_trip(key_ids: &[(u32, MacAlgorithm)]) {
         assert_eq!(store.get(id).unwrap().algorithm(), algorithm);
         let (request, transmit) = signed_request(&store, id).unwrap();
         let reply = exchange(&ntpsec.ns, &request, 20).unwrap_or_else(|| {
-            let log = std::fs::read_to_string(ntpsec.dir.path("ntpd.log")).unwrap_or_default();
+            let log = ntpsec.dir.read("ntpd.log");
             panic!("NTPsec sent no reply to our {algorithm} request within 20 s; log:\n{log}")
         });
         assert_eq!(origin_of(&reply), Some(transmit));
