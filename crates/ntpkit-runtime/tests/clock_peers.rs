@@ -15,7 +15,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ntpkit_runtime::{SystemClock, read_drift, write_drift};
-use ntpkit_testkit::{KillOnDrop, Netns, TempDir, ntpsec_tool, run_ok, without_sys_time};
+use ntpkit_testkit::{
+    KillOnDrop, Netns, TempDir, ntpsec_tool, run_ok, start_ntpsec, without_sys_time,
+};
 
 const CHRONYD: &str = "/usr/sbin/chronyd";
 
@@ -90,30 +92,14 @@ fn kernel_state_agrees_with_ntpsec_ntptime() {
 
 #[test]
 fn ntpsec_restores_its_frequency_from_the_drift_file_we_write() {
-    let ntpd = ntpsec_tool("sbin/ntpd");
     let ntpq = ntpsec_tool("bin/ntpq");
     let dir = TempDir::new("drift-ntpsec");
-    let drift = dir.path().join("ntp.drift");
+    // The drift file start_ntpsec names, written by us before ntpd starts.
+    let drift = dir.path().join("ntpd.drift");
     write_drift(&drift, &ntpkit_clock::format_drift(-12.345e-6)).unwrap();
-    // NTPsec answers mode 6 only with explicit restrict lines.
-    let conf = format!(
-        "driftfile {}\ntos orphan 1 orphanwait 0\nrestrict default\nrestrict 127.0.0.1\n",
-        drift.display()
-    );
-    std::fs::write(dir.path().join("ntp.conf"), conf).unwrap();
     let ns = Netns::new("drift-ntpsec");
-    let mut start = ns.command("setpriv");
-    start
-        .args(["--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"])
-        .arg(&ntpd)
-        .arg("-n")
-        .arg("-c")
-        .arg(dir.path().join("ntp.conf"))
-        .arg("-l")
-        .arg(dir.path().join("ntpd.log"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let _ntpd = KillOnDrop(start.spawn().unwrap());
+    // NTPsec answers mode 6 only with explicit restrict lines.
+    let _ntpd = start_ntpsec(&ns, dir.path(), "restrict default\nrestrict 127.0.0.1");
 
     // ntpq (under the interpreter its #! names) until ntpd answers.
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -4,10 +4,8 @@
 //! requests (plain and MD5-signed) and a mode 6 READ_VARIABLES request are answered and
 //! parsed. Needs root, iproute2, python3 and `bash .ci/install-peers` (target/peers/ntpsec).
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
 use md5::{Digest as _, Md5};
+use ntpkit_testkit::{KillOnDrop, Netns, TempDir, start_ntpsec};
 use ntpkit_wire::{
     ControlMessage, ControlOpcode, LeapIndicator, Mode, NtpHeader, NtpPacket, NtpPacketRepr,
     NtpTimestamp, Stratum, Trailer, Version,
@@ -15,61 +13,34 @@ use ntpkit_wire::{
 
 const KEY: &[u8] = b"ntpkitinterop2";
 
+/// Field order is drop order: ntpd dies before its namespace and directory go.
 struct Ntpd {
-    namespace: String,
-    child: Child,
-    dir: PathBuf,
+    _ntpd: KillOnDrop,
+    ns: Netns,
+    _dir: TempDir,
 }
 
 impl Ntpd {
     fn start() -> Ntpd {
-        let ntpd = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../target/peers/ntpsec/usr/sbin/ntpd");
-        assert!(
-            ntpd.exists(),
-            "NTPsec ntpd not found at {}; run `bash .ci/install-peers`",
-            ntpd.display()
+        let dir = TempDir::new("wire-ntpsec");
+        let keys = dir.write(
+            "ntp.keys",
+            &format!("1 MD5 {}\n", std::str::from_utf8(KEY).unwrap()),
         );
-        let namespace = format!("ntpkit-wire-ntpsec-{}", std::process::id());
-        let dir = std::env::temp_dir().join(&namespace);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("ntp.keys"),
-            format!("1 MD5 {}\n", std::str::from_utf8(KEY).unwrap()),
-        )
-        .unwrap();
+        let ns = Netns::new("wire-ntpsec");
         // NTPsec answers mode 6 only with an explicit restrict line.
-        let conf = format!(
-            "tos orphan 1 orphanwait 0\nrestrict default\nrestrict 127.0.0.1\n\
-             keys {}/ntp.keys\ntrustedkey 1\n",
-            dir.display()
+        let ntpd = start_ntpsec(
+            &ns,
+            dir.path(),
+            &format!(
+                "restrict default\nrestrict 127.0.0.1\nkeys {}\ntrustedkey 1",
+                keys.display()
+            ),
         );
-        std::fs::write(dir.join("ntp.conf"), conf).unwrap();
-        run(Command::new("ip").args(["netns", "add", &namespace]));
-        run(Command::new("ip").args(["-n", &namespace, "link", "set", "lo", "up"]));
-        let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &namespace,
-                "setpriv",
-                "--bounding-set=-sys_time",
-            ])
-            .args(["--inh-caps=-sys_time", "--"])
-            .arg(&ntpd)
-            .arg("-n")
-            .arg("-c")
-            .arg(dir.join("ntp.conf"))
-            .arg("-l")
-            .arg(dir.join("ntpd.log"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ntpd in the namespace");
         Ntpd {
-            namespace,
-            child,
-            dir,
+            _ntpd: ntpd,
+            ns,
+            _dir: dir,
         }
     }
 
@@ -82,16 +53,10 @@ impl Ntpd {
             \x20 try: print(s.recv(2048).hex()); break\n\
             \x20 except socket.timeout: pass\n";
         let hex: String = request.iter().map(|b| format!("{b:02x}")).collect();
-        let output = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.namespace,
-                "python3",
-                "-c",
-                client,
-                &hex,
-            ])
+        let output = self
+            .ns
+            .command("python3")
+            .args(["-c", client, &hex])
             .output()
             .expect("python3 client");
         let text = String::from_utf8(output.stdout).unwrap();
@@ -102,22 +67,6 @@ impl Ntpd {
             .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
             .collect()
     }
-}
-
-impl Drop for Ntpd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = Command::new("ip")
-            .args(["netns", "delete", &self.namespace])
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn run(command: &mut Command) {
-    let status = command.status().expect("run ip (iproute2)");
-    assert!(status.success(), "{command:?} failed (needs root)");
 }
 
 fn keyed_md5(data: &[u8]) -> [u8; 16] {
